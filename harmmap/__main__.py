@@ -1,0 +1,5 @@
+import sys
+
+from harmmap.cli import main
+
+sys.exit(main())
