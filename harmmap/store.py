@@ -41,37 +41,57 @@ class Store(Protocol):
 
     # writing ----------------------------------------------------------------------------------
     def write_incidents(self, gdf: gpd.GeoDataFrame, dataset: str, *, file: str | None = None,
-                        replace: bool = False) -> int:
+                        replace: bool = False, synthetic: bool = False, sha256: str | None = None) -> int:
         """Insert canonical incidents atomically (all or nothing); upsert on incident_id.
 
-        Records the data set (name, file, loaded_at, rows) in the datasets table. ``replace``
-        first removes the data set's previous rows (same transaction). Returns rows written.
+        Records the data set (name, file, loaded_at, rows, synthetic, sha256 of ``file`` when it
+        exists) in the datasets table. ``replace`` first removes the data set's previous rows
+        (same transaction). Returns rows written. A batch with a missing or repeated
+        incident_id is refused whole (:class:`StoreError` naming the ids). Overrides are kept.
         """
 
     def update_classification(self, df: pd.DataFrame) -> int:
-        """Set ``categories, category_confidence, category_evidence`` by ``incident_id``."""
+        """Set ``categories, category_confidence, category_evidence`` by ``incident_id``.
+
+        One transaction; returns the number of incidents updated. Overrides are untouched.
+        """
 
     def set_override(self, incident_id: str, categories: list[str], user: str, reason: str,
                      expected_version: int | None = None) -> int:
         """Store an analyst's categories (wins over the classifier); append to the audit log.
 
-        ``expected_version`` is the override version the analyst saw (0 = none); if someone saved
-        in between, raise :class:`ConflictError`. Returns the new version.
+        ``expected_version`` is the override version the analyst saw (``incident()["override_version"]``,
+        0 = none); if someone saved in between, raise :class:`ConflictError` whose message says
+        who saved and when. ``None`` skips the check. Returns the new version.
         """
 
     def clear_override(self, incident_id: str, user: str, reason: str,
-                       expected_version: int | None = None) -> int: ...
+                       expected_version: int | None = None) -> int:
+        """Drop the analyst's categories (the classifier's apply again); audited; versions go on."""
 
     # reading ----------------------------------------------------------------------------------
+    # Every read takes the *effective* categories. A malformed filter (bad WKT, not an H3 cell)
+    # raises ValueError; an engine failure raises StoreError.
     def count(self, filters: Filters) -> int: ...
 
     def incidents(self, filters: Filters, *, columns: list[str] | None = None,
                   limit: int | None = None, order: str = "date") -> pd.DataFrame:
-        """Rows (with ``lon``, ``lat`` instead of geometry; effective categories; ``overridden``)."""
+        """Rows (with ``lon``, ``lat`` instead of geometry; effective categories; ``overridden``).
+
+        ``columns``: a subset (``geometry`` means lon/lat; also ``classifier_categories``,
+        ``overridden``, ``override_version``). ``order``: a column, ``-col`` for descending.
+        List columns come back as Python lists; dtypes as in :mod:`harmmap.schema`.
+        """
 
     def incident(self, incident_id: str) -> dict | None:
         """One incident with everything: effective and classifier categories, evidence, override
-        (categories, user, at, reason, version), the other sources that report the same event."""
+        (categories, user, at, reason, version), the other sources that report the same event.
+
+        Keys: the canonical columns (``date`` a ``datetime.date``; lon/lat), ``classifier_categories``,
+        ``overridden``, ``override`` (dict or None), ``override_version`` (0 = never overridden),
+        ``duplicates`` (list of dicts: records with ``duplicate_of == incident_id``, or the primary
+        and its other duplicates when this one is a duplicate).
+        """
 
     def timeseries(self, filters: Filters, freq: str = "week", by: str | None = "group") -> pd.DataFrame:
         """Columns ``period`` (date), ``key`` (group/category/admin1/None), ``incidents``, ``fatalities``.
@@ -98,6 +118,9 @@ class Store(Protocol):
     def overrides_audit(self, limit: int | None = None) -> pd.DataFrame:
         """Every override change: incident_id, old, new, user, at, reason, version."""
 
+    def schema_version(self) -> int:
+        """The applied migration number (see ``harmmap.stores.sql.MIGRATIONS``)."""
+
     def close(self) -> None: ...
 
 
@@ -112,7 +135,12 @@ def resolve_url(url: str | os.PathLike | None = None) -> str:
 
 
 def open_store(url: str | os.PathLike | None = None, *, read_only: bool = False) -> Store:
-    """Open the store named by ``url`` (a DuckDB file path, ``:memory:``, or ``postgresql://...``)."""
+    """Open the store named by ``url`` (a DuckDB file path, ``:memory:``, or ``postgresql://...``).
+
+    The schema is created or upgraded in place. DuckDB files are opened read-write unless
+    ``read_only``; every store on the same file in one process shares one connection (one cursor
+    per call, thread-safe). Problems (corrupt file, unreachable server) raise :class:`StoreError`.
+    """
     url = resolve_url(url)
     if url.startswith(("postgresql://", "postgres://")):
         from harmmap.stores.postgis import PostgisStore

@@ -1,0 +1,649 @@
+"""SQL shared by both engines: migrations, Filters -> WHERE, aggregates, frame conversion.
+
+Every query is written once with ``?`` placeholders; the PostGIS engine turns them into
+psycopg's ``%s`` (no SQL text here contains a literal ``?`` or ``%``). What differs between the
+dialects (array functions, the spatial predicates) lives in :class:`Dialect`.
+
+:class:`SqlStore` implements every read method of :class:`harmmap.store.Store` on top of three
+engine hooks (``_fetch``, ``_where`` for the spatial part, and the writes), so that both engines
+behave the same by construction.
+
+Example
+-------
+>>> from harmmap.query import Filters
+>>> sql, params = where(Filters(admin1=("Kharkiv",)), DUCKDB)
+>>> sql
+'v.duplicate_of IS NULL AND v.admin1 IN (?)'
+>>> params
+['Kharkiv']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from harmmap import schema
+from harmmap.query import Filters
+from harmmap.taxonomy import UNCLASSIFIED, load_taxonomy
+
+FREQS = ("day", "week", "month")
+TIMESERIES_BY = ("group", "category", "admin1", "source", None)
+COUNTS_BY = ("category", "group", "admin1", "source")
+
+#: Columns of the incidents table, in order (the canonical ones minus geometry, plus lon/lat, dataset).
+STORE_COLUMNS = ([c for c in schema.COLUMN_NAMES if c != "geometry"][:5] + ["lon", "lat"]
+                 + [c for c in schema.COLUMN_NAMES if c != "geometry"][5:] + ["dataset"])
+#: What ``incidents()`` returns by default.
+READ_COLUMNS = [c for c in STORE_COLUMNS if c != "dataset"] + ["classifier_categories", "overridden"]
+#: Everything a caller may ask for in ``columns=`` or ``order=``.
+ALLOWED_COLUMNS = set(STORE_COLUMNS) | {"classifier_categories", "overridden", "override_version"}
+LIST_COLUMNS = schema.LIST_COLUMNS + ["classifier_categories"]
+INT_COLUMNS = ["fatalities", "injuries"]
+
+
+def _sql_type(col: str, pg: bool) -> str:
+    if col in ("lon", "lat", "category_confidence"):
+        return "DOUBLE PRECISION" if pg else "DOUBLE"
+    if col == "date":
+        return "DATE"
+    if col in INT_COLUMNS:
+        return "INTEGER"
+    if col in schema.H3_COLUMNS:
+        return "BIGINT"
+    if col in schema.LIST_COLUMNS:
+        return "TEXT[]" if pg else "VARCHAR[]"
+    return "TEXT" if pg else "VARCHAR"
+
+
+def _incidents_ddl(pg: bool) -> str:
+    cols = []
+    for c in STORE_COLUMNS:
+        # DuckDB: no PRIMARY KEY (its ART index makes upserts ~10x slower); ids stay unique because
+        # the only writer deletes the batch's ids before inserting them, in one transaction.
+        key = " PRIMARY KEY" if pg else " NOT NULL"
+        extra = key if c == "incident_id" else (" NOT NULL" if c == "source" else "")
+        cols.append(f"{c} {_sql_type(c, pg)}{extra}")
+    if pg:
+        cols.append("geom geometry(Point, 4326)")
+    return "CREATE TABLE incidents (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _migrations(pg: bool) -> list[tuple[int, str, list[str]]]:
+    text = "TEXT" if pg else "VARCHAR"
+    arr = "TEXT[]" if pg else "VARCHAR[]"
+    v1 = [
+        _incidents_ddl(pg),
+        f"""CREATE TABLE overrides (incident_id {text} PRIMARY KEY, categories {arr},
+            "user" {text} NOT NULL, "at" TIMESTAMP NOT NULL, reason {text}, version INTEGER NOT NULL)""",
+        f"""CREATE TABLE override_audit (incident_id {text} NOT NULL, old_categories {arr},
+            new_categories {arr}, "user" {text} NOT NULL, "at" TIMESTAMP NOT NULL, reason {text},
+            version INTEGER NOT NULL)""",
+        f"""CREATE TABLE datasets (dataset {text} PRIMARY KEY, file {text}, loaded_at TIMESTAMP,
+            rows BIGINT)""",
+    ]
+    v2 = [
+        "ALTER TABLE datasets ADD COLUMN synthetic BOOLEAN DEFAULT FALSE",
+        f"ALTER TABLE datasets ADD COLUMN sha256 {text}",
+    ]
+    if pg:
+        # DuckDB answers these filters from its zone maps; its ART indexes only slow the ingest.
+        v2 += [f"CREATE INDEX incidents_{c}_idx ON incidents ({c})"
+               for c in ["date", "admin1", "duplicate_of", *schema.H3_COLUMNS]]
+        v2 += ["CREATE INDEX incidents_geom_idx ON incidents USING GIST (geom)",
+               "CREATE INDEX override_audit_incident_idx ON override_audit (incident_id)"]
+    return [(1, "incidents, overrides, override_audit, datasets", v1),
+            (2, "datasets.synthetic and sha256; indexes", v2)]
+
+
+#: Numbered steps per engine; each is applied in one transaction, in order, and recorded in
+#: ``schema_version``; opening an older store upgrades it in place. To change the schema, append a
+#: step (never edit a released one) to ``_migrations`` for both engines and bump nothing else.
+MIGRATIONS = {"duckdb": _migrations(False), "postgis": _migrations(True)}
+LATEST_VERSION = max(v for v, _, _ in MIGRATIONS["duckdb"])
+SCHEMA_VERSION_DDL = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between DuckDB and PostgreSQL SQL."""
+
+    name: str
+    array: str          # array type name for casts
+    length: str         # function giving an array's length
+
+    def list_literal(self, *items: str) -> str:
+        inner = ", ".join(f"'{x}'" for x in items)
+        return f"[{inner}]" if self.name == "duckdb" else f"ARRAY[{inner}]::text[]"
+
+    def empty_list(self) -> str:
+        return "[]::VARCHAR[]" if self.name == "duckdb" else "ARRAY[]::text[]"
+
+    def has_any(self, col: str) -> str:
+        """``col`` shares an element with the one list parameter."""
+        if self.name == "duckdb":
+            return f"list_has_any({col}, ?::VARCHAR[])"
+        return f"{col} && ?::text[]"
+
+    def in_list(self, col: str, values: list) -> tuple[str, list]:
+        if self.name == "duckdb":
+            return f"{col} IN ({', '.join('?' * len(values))})", list(values)
+        return f"{col} = ANY(?)", [list(values)]
+
+    def unclassified(self, col: str) -> str:
+        """The effective categories are empty or ['unclassified']."""
+        return f"({self.length}({col}) = 0 OR {col} = {self.list_literal(UNCLASSIFIED)})"
+
+    def unnest_categories(self, col: str) -> str:
+        return (f"unnest(CASE WHEN {self.length}({col}) = 0 THEN {self.list_literal(UNCLASSIFIED)} "
+                f"ELSE {col} END)")
+
+    def trunc(self, freq: str, col: str) -> str:
+        if self.name == "duckdb":
+            return f"CAST(date_trunc('{freq}', {col}) AS DATE)"
+        return f"CAST(date_trunc('{freq}', CAST({col} AS timestamp)) AS DATE)"
+
+
+DUCKDB = Dialect("duckdb", "VARCHAR[]", "len")
+POSTGIS = Dialect("postgis", "text[]", "cardinality")
+
+
+def effective_view(d: Dialect) -> str:
+    """The incidents with effective categories: an analyst's override wins over the classifier."""
+    cols = ", ".join(f"i.{c}" for c in STORE_COLUMNS if c != "categories")
+    geom = ", i.geom" if d.name == "postgis" else ""
+    return (f"(SELECT {cols}{geom}, COALESCE(o.categories, i.categories) AS categories, "
+            f"i.categories AS classifier_categories, (o.categories IS NOT NULL) AS overridden, "
+            f"o.version AS override_version "
+            f"FROM incidents i LEFT JOIN overrides o ON o.incident_id = i.incident_id) AS v")
+
+
+def polygon_bounds(wkt: str):
+    """Parse ``Filters.polygon_wkt``; return (geometry, bounds) or raise ValueError."""
+    import shapely
+
+    try:
+        geom = shapely.from_wkt(wkt)
+    except Exception as exc:  # shapely raises GEOSException
+        raise ValueError(f"the drawn area is not valid WKT: {exc}") from None
+    if geom is None or geom.is_empty:
+        raise ValueError("the drawn area is empty")
+    return geom, geom.bounds
+
+
+def where(f: Filters, d: Dialect, *, spatial: bool = True) -> tuple[str, list]:
+    """Filters -> a WHERE condition on the effective view ``v`` and its parameters.
+
+    With ``spatial=False`` the polygon is left to the caller (DuckDB tests it with shapely);
+    its bounding box is still applied here so that the caller gets only candidates.
+    """
+    conds: list[str] = []
+    params: list = []
+    if not f.include_duplicates:
+        conds.append("v.duplicate_of IS NULL")
+    if f.date_from:
+        conds.append("v.date >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        conds.append("v.date <= ?")
+        params.append(f.date_to)
+    if f.categories:
+        real = [c for c in f.categories if c != UNCLASSIFIED]
+        parts = []
+        if real:
+            parts.append(d.has_any("v.categories"))
+            params.append(real)
+        if UNCLASSIFIED in f.categories:
+            parts.append(d.unclassified("v.categories"))
+        conds.append("(" + " OR ".join(parts) + ")")
+    for col, vals in (("v.admin1", f.admin1), ("v.source", f.sources), ("v.incident_id", f.incident_ids)):
+        if vals:
+            sql, p = d.in_list(col, list(vals))
+            conds.append(sql)
+            params += p
+    if f.text and f.text.strip():
+        conds.append("(strpos(lower(COALESCE(v.description, '')), lower(?)) > 0 "
+                     "OR strpos(lower(COALESCE(v.location, '')), lower(?)) > 0)")
+        params += [f.text.strip(), f.text.strip()]
+    if f.min_confidence:
+        # an analyst's override is certain; the threshold applies to the classifier's output
+        conds.append("(v.overridden OR v.category_confidence >= ?)")
+        params.append(float(f.min_confidence))
+    if f.h3_cells:
+        conds.append(_h3_condition(f.h3_cells, d, params))
+    boxes = []
+    if f.bbox:
+        boxes.append(tuple(float(x) for x in f.bbox))
+    if f.polygon_wkt:
+        geom, bounds = polygon_bounds(f.polygon_wkt)
+        if d.name == "postgis" and spatial:
+            conds.append("ST_Intersects(v.geom, ST_GeomFromText(?, 4326))")
+            params.append(geom.wkt)
+        else:
+            boxes.append(bounds)
+    for b in boxes:
+        if d.name == "postgis":
+            conds.append("v.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)")
+            params += list(b)
+        else:
+            conds.append("v.lon BETWEEN ? AND ? AND v.lat BETWEEN ? AND ?")
+            params += [b[0], b[2], b[1], b[3]]
+    return (" AND ".join(conds) or "TRUE"), params
+
+
+def _h3_condition(cells: tuple[str, ...], d: Dialect, params: list) -> str:
+    import h3
+
+    by_res: dict[int, list[int]] = {}
+    for cell in cells:
+        try:
+            res = h3.get_resolution(cell)
+            value = h3.str_to_int(cell)
+        except Exception:
+            raise ValueError(f"{cell!r} is not an H3 cell") from None
+        if res not in schema.H3_RESOLUTIONS:
+            raise ValueError(f"H3 cell {cell!r} has resolution {res}; the store keeps "
+                             f"{schema.H3_RESOLUTIONS[0]}..{schema.H3_RESOLUTIONS[-1]}")
+        by_res.setdefault(res, []).append(value)
+    parts = []
+    for res, vals in sorted(by_res.items()):
+        sql, p = d.in_list(f"v.h3_r{res}", vals)
+        parts.append(sql)
+        params += p
+    return "(" + " OR ".join(parts) + ")"
+
+
+def taxonomy_values() -> tuple[str, list]:
+    """A ``(category, grp)`` VALUES relation from the taxonomy file, and its parameters."""
+    tax = load_taxonomy()
+    rows = [(cid, cat.group) for cid, cat in tax.categories.items()]
+    sql = "(VALUES " + ", ".join("(CAST(? AS TEXT), CAST(? AS TEXT))" for _ in rows) + ") AS tax(category, grp)"
+    return sql, [x for r in rows for x in r]
+
+
+# ---------------------------------------------------------------------------------------------
+# frames in and out
+
+
+def to_arrow(gdf, dataset: str) -> pa.Table:
+    """A canonical (Geo)DataFrame -> an Arrow table with the incidents table's columns.
+
+    Vectorised: no Python loop over rows (list columns go through pyarrow's C++ converter).
+    """
+    import shapely
+
+    missing = [c for c in schema.COLUMN_NAMES if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"not a canonical incident table: missing columns {missing} "
+                         "(use harmmap.schema.conform)")
+    n = len(gdf)
+    geoms = np.asarray(gdf.geometry.values, dtype=object) if n else np.array([], dtype=object)
+    with np.errstate(invalid="ignore"):
+        lon = shapely.get_x(geoms) if n else np.array([], dtype=float)
+        lat = shapely.get_y(geoms) if n else np.array([], dtype=float)
+    arrays = {}
+    for c in STORE_COLUMNS:
+        if c == "lon":
+            arrays[c] = pa.array(lon, type=pa.float64(), from_pandas=True)
+        elif c == "lat":
+            arrays[c] = pa.array(lat, type=pa.float64(), from_pandas=True)
+        elif c == "dataset":
+            arrays[c] = pa.array([dataset] * n, type=pa.string())
+        elif c == "date":
+            days = pd.to_datetime(gdf[c], errors="coerce").astype("datetime64[ns]")
+            arrays[c] = pa.array(days.to_numpy(), type=pa.timestamp("ns"), from_pandas=True).cast(pa.date32())
+        elif c in schema.LIST_COLUMNS:
+            try:  # conformed frames hold lists of str: one C++ conversion
+                arrays[c] = pa.array(gdf[c].tolist(), type=pa.list_(pa.string()))
+            except (pa.ArrowException, TypeError):
+                arrays[c] = pa.array([schema._as_list(v) for v in gdf[c]], type=pa.list_(pa.string()))
+        elif c in INT_COLUMNS:
+            arrays[c] = pa.array(pd.to_numeric(gdf[c], errors="coerce").astype("Int64"), type=pa.int32(),
+                                 from_pandas=True)
+        elif c in schema.H3_COLUMNS:
+            arrays[c] = pa.array(pd.to_numeric(gdf[c], errors="coerce").fillna(0).astype("int64"),
+                                 type=pa.int64())
+        elif c == "category_confidence":
+            arrays[c] = pa.array(pd.to_numeric(gdf[c], errors="coerce").astype("float64"), type=pa.float64(),
+                                 from_pandas=True)
+        else:
+            arrays[c] = pa.array(gdf[c].astype("string"), type=pa.string(), from_pandas=True)
+    return pa.table(arrays)
+
+
+def check_ids(tbl: pa.Table) -> None:
+    """Refuse a batch with missing or repeated incident ids (nothing is dropped silently)."""
+    ids = tbl.column("incident_id")
+    if ids.null_count:
+        raise ValueError(f"{ids.null_count} row(s) have no incident_id")
+    if pc.count_distinct(ids).as_py() != len(ids):
+        vc = pc.value_counts(ids)
+        dup = [v["values"] for v in vc.to_pylist() if v["counts"] > 1][:5]
+        raise ValueError(f"incident_id repeated within the batch: {', '.join(map(str, dup))}")
+    src = tbl.column("source")
+    if src.null_count:
+        raise ValueError(f"{src.null_count} row(s) have no source")
+
+
+def normalize(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a frame read from either engine the canonical dtypes (lists as Python lists)."""
+    for c in df.columns:
+        if c in LIST_COLUMNS:
+            df[c] = [list(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else []
+                     for v in df[c]]
+        elif c == "date":
+            df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+        elif c in INT_COLUMNS:
+            df[c] = pd.to_numeric(df[c]).astype("Int64")
+        elif c in schema.H3_COLUMNS:
+            df[c] = pd.to_numeric(df[c]).astype("int64")
+        elif c in ("lon", "lat", "category_confidence"):
+            df[c] = pd.to_numeric(df[c]).astype("float64")
+        elif c == "overridden":
+            df[c] = df[c].astype(bool)
+        elif c == "override_version":
+            df[c] = pd.to_numeric(df[c]).astype("Int64")
+        elif c in STORE_COLUMNS:
+            df[c] = df[c].astype("string")
+    return df
+
+
+def file_sha256(file: str | None) -> str | None:
+    if not file or not os.path.isfile(file):
+        return None
+    h = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def check_override(incident_id: str, categories, user: str) -> list[str] | None:
+    """Validate an analyst's edit; return the categories as a list (None = clear the override)."""
+    if not user or not str(user).strip():
+        raise ValueError("an override needs the analyst's name")
+    if categories is None:
+        return None
+    if isinstance(categories, str):
+        categories = [categories]
+    cats = list(dict.fromkeys(str(c) for c in categories))
+    known = load_taxonomy().categories
+    unknown = [c for c in cats if c not in known]
+    if unknown:
+        raise ValueError(f"incident {incident_id}: unknown categor{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{', '.join(map(repr, unknown))} (see data/taxonomy.toml)")
+    return cats
+
+
+def conflict_message(incident_id: str, row, expected: int | None) -> str:
+    """Who saved in between and when (``row``: user, at, version of the current override)."""
+    if row is None:
+        return (f"incident {incident_id}: the override you edited (version {expected}) no longer exists; "
+                "reload and try again")
+    user, at, version = row
+    when = at.strftime("%Y-%m-%d %H:%M UTC") if hasattr(at, "strftime") else str(at)
+    return (f"incident {incident_id} was changed by {user} at {when} (version {version}; you edited "
+            f"version {expected or 0}); reload it and apply your change again")
+
+
+# ---------------------------------------------------------------------------------------------
+# the read side, shared
+
+
+class SqlStore:
+    """Read methods shared by both engines. Subclasses provide ``_fetch`` and ``_where``."""
+
+    engine: str
+    url: str
+    dialect: Dialect
+
+    # engine hooks ---------------------------------------------------------------------------
+    def _fetch(self, sql: str, params: list, filters: Filters | None = None) -> pd.DataFrame:
+        """Run ``sql`` and return a frame.
+
+        With ``filters``, ``{where}`` in ``sql`` is replaced by their condition, whose parameters
+        come before ``params`` (every query here has ``{where}`` before any other placeholder).
+        """
+        raise NotImplementedError
+
+    # helpers ----------------------------------------------------------------------------------
+    def _v(self) -> str:
+        return effective_view(self.dialect)
+
+    # reading ------------------------------------------------------------------------------------
+    def count(self, filters: Filters) -> int:
+        df = self._fetch(f"SELECT count(*) AS n FROM {self._v()} WHERE {{where}}", [], filters)
+        return int(df["n"].iloc[0])
+
+    def incidents(self, filters: Filters, *, columns: list[str] | None = None,
+                  limit: int | None = None, order: str = "date") -> pd.DataFrame:
+        """Rows matching ``filters``: ``lon``/``lat`` instead of geometry, effective categories.
+
+        ``order`` is a column name, ``-name`` for descending; ties break on incident_id.
+        """
+        cols = list(columns) if columns else list(READ_COLUMNS)
+        out: list[str] = []
+        for c in cols:
+            if c == "geometry":
+                out += [x for x in ("lon", "lat") if x not in out]
+            elif c not in ALLOWED_COLUMNS:
+                raise ValueError(f"unknown column {c!r}; choose from {sorted(ALLOWED_COLUMNS)}")
+            elif c not in out:
+                out.append(c)
+        desc = order.startswith("-")
+        key = order.lstrip("-") or "date"
+        if key not in ALLOWED_COLUMNS:
+            raise ValueError(f"cannot order by {order!r}")
+        direction = "DESC" if desc else "ASC"
+        sql = (f"SELECT {', '.join('v.' + c for c in out)} FROM {self._v()} WHERE {{where}} "
+               f"ORDER BY v.{key} {direction} NULLS LAST, v.incident_id")
+        params: list = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return normalize(self._fetch(sql, params, filters))
+
+    def incident(self, incident_id: str) -> dict | None:
+        df = self._fetch(f"SELECT v.*, o.\"user\" AS override_user, o.\"at\" AS override_at, "
+                         f"o.reason AS override_reason, o.categories AS override_categories "
+                         f"FROM {self._v()} LEFT JOIN overrides o ON o.incident_id = v.incident_id "
+                         f"WHERE v.incident_id = ?", [incident_id])
+        if df.empty:
+            return None
+        if "geom" in df.columns:
+            df = df.drop(columns=["geom"])
+        df = normalize(df)
+        rec = {k: (None if _isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
+        if rec["date"] is not None:
+            rec["date"] = pd.Timestamp(rec["date"]).date()
+        version = rec.pop("override_version")
+        ov = {"categories": rec.pop("override_categories"), "user": rec.pop("override_user"),
+              "at": rec.pop("override_at"), "reason": rec.pop("override_reason"),
+              "version": int(version) if version is not None else 0}
+        if isinstance(ov["categories"], np.ndarray):
+            ov["categories"] = list(ov["categories"])
+        rec["override"] = ov if version is not None else None
+        rec["override_version"] = ov["version"] if version is not None else 0
+        primary = rec["duplicate_of"] or incident_id
+        linked = self._fetch(
+            f"SELECT v.incident_id, v.source, v.date, v.location, v.description, v.source_urls, "
+            f"v.duplicate_of FROM {self._v()} WHERE (v.incident_id = ? OR v.duplicate_of = ?) "
+            f"AND v.incident_id <> ? ORDER BY v.date, v.incident_id", [primary, primary, incident_id])
+        linked = normalize(linked)
+        linked["date"] = [None if _isna(d) else pd.Timestamp(d).date() for d in linked["date"]]
+        rec["duplicates"] = [{k: (None if _isna(v) else v) for k, v in r.items()}
+                             for r in linked.to_dict("records")]
+        return rec
+
+    def _series_source(self, freq: str | None, by: str | None) -> tuple[str, str, list]:
+        """(inner select, key expression, params) for per-key aggregates."""
+        d = self.dialect
+        period = d.trunc(freq, "v.date") if freq else "NULL"
+        if by in (None, "admin1", "source"):
+            key = f"v.{by}" if by else "CAST(NULL AS TEXT)"
+            inner = (f"SELECT v.incident_id, {period} AS period, {key} AS key, v.fatalities "
+                     f"FROM {self._v()} WHERE {{where}}")
+            return inner, "key", []
+        cats = (f"SELECT v.incident_id, {period} AS period, {d.unnest_categories('v.categories')} AS cat, "
+                f"v.fatalities FROM {self._v()} WHERE {{where}}")
+        if by == "category":
+            return f"SELECT DISTINCT c.incident_id, c.period, c.cat AS key, c.fatalities FROM ({cats}) c", \
+                "key", []
+        tax, tparams = taxonomy_values()
+        inner = (f"SELECT DISTINCT c.incident_id, c.period, COALESCE(tax.grp, 'other') AS key, c.fatalities "
+                 f"FROM ({cats}) c LEFT JOIN {tax} ON tax.category = c.cat")
+        return inner, "key", tparams
+
+    def timeseries(self, filters: Filters, freq: str = "week", by: str | None = "group") -> pd.DataFrame:
+        """``period`` (datetime, weeks start Monday), ``key``, ``incidents``, ``fatalities``."""
+        if freq not in FREQS:
+            raise ValueError(f"freq must be one of {FREQS}, not {freq!r}")
+        if by not in TIMESERIES_BY:
+            raise ValueError(f"by must be one of {TIMESERIES_BY}, not {by!r}")
+        inner, key, params = self._series_source(freq, by)
+        sql = (f"SELECT s.period, s.{key} AS key, count(*) AS incidents, "
+               f"COALESCE(sum(s.fatalities), 0) AS fatalities FROM ({inner}) s "
+               f"WHERE s.period IS NOT NULL GROUP BY s.period, s.{key} ORDER BY s.period, s.{key}")
+        df = self._fetch(sql, params, filters)
+        return _agg_frame(df, period=True)
+
+    def counts_by(self, filters: Filters, by: str) -> pd.DataFrame:
+        """``key``, ``incidents``, ``fatalities``, most incidents first."""
+        if by not in COUNTS_BY:
+            raise ValueError(f"by must be one of {COUNTS_BY}, not {by!r}")
+        inner, key, params = self._series_source(None, by)
+        sql = (f"SELECT s.{key} AS key, count(*) AS incidents, COALESCE(sum(s.fatalities), 0) AS fatalities "
+               f"FROM ({inner}) s GROUP BY s.{key} ORDER BY incidents DESC, s.{key}")
+        return _agg_frame(self._fetch(sql, params, filters), period=False)
+
+    def hex_counts(self, filters: Filters, resolution: int) -> pd.DataFrame:
+        """``h3`` (int64), ``incidents``, ``fatalities``, ``top_category`` (ties: alphabetical;
+        'unclassified' only where nothing in the cell is classified). Incidents without
+        coordinates (cell 0) are left out."""
+        if resolution not in schema.H3_RESOLUTIONS:
+            raise ValueError(f"resolution must be one of {schema.H3_RESOLUTIONS}")
+        d = self.dialect
+        h = f"v.h3_r{int(resolution)}"
+        sql = (
+            f"WITH base AS (SELECT {h} AS h3, v.fatalities, v.categories FROM {self._v()} "
+            f"WHERE {{where}} AND {h} <> 0), "
+            f"tot AS (SELECT h3, count(*) AS incidents, COALESCE(sum(fatalities), 0) AS fatalities "
+            f"FROM base GROUP BY h3), "
+            f"cat AS (SELECT h3, cat, count(*) AS n FROM (SELECT h3, {d.unnest_categories('categories')} AS cat "
+            f"FROM base) x GROUP BY h3, cat), "
+            f"top AS (SELECT h3, cat, row_number() OVER (PARTITION BY h3 ORDER BY "
+            f"CASE WHEN cat = 'unclassified' THEN 1 ELSE 0 END, n DESC, cat) AS rk FROM cat) "
+            f"SELECT tot.h3, tot.incidents, tot.fatalities, top.cat AS top_category FROM tot "
+            f"LEFT JOIN top ON top.h3 = tot.h3 AND top.rk = 1 ORDER BY tot.incidents DESC, tot.h3")
+        df = self._fetch(sql, [], filters)
+        out = pd.DataFrame({
+            "h3": pd.to_numeric(df["h3"]).astype("int64"),
+            "incidents": pd.to_numeric(df["incidents"]).astype("int64"),
+            "fatalities": pd.to_numeric(df["fatalities"]).astype("int64"),
+            "top_category": df["top_category"].astype("string"),
+        })
+        return out
+
+    def summary(self, filters: Filters) -> dict:
+        sql = (f"SELECT count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities, "
+               f"count(DISTINCT v.admin1) AS admin1_count, min(v.date) AS date_min, max(v.date) AS date_max, "
+               f"min(v.lon) AS x0, min(v.lat) AS y0, max(v.lon) AS x1, max(v.lat) AS y1 "
+               f"FROM {self._v()} WHERE {{where}}")
+        r = self._fetch(sql, [], filters).iloc[0]
+        n = int(r["incidents"])
+        bbox = None
+        if n and not _isna(r["x0"]):
+            bbox = (float(r["x0"]), float(r["y0"]), float(r["x1"]), float(r["y1"]))
+        return {"incidents": n, "fatalities": int(r["fatalities"]), "admin1_count": int(r["admin1_count"]),
+                "date_min": _as_date(r["date_min"]), "date_max": _as_date(r["date_max"]), "bbox": bbox}
+
+    def options(self) -> dict:
+        """Sidebar choices from the data: ``admin1``, ``sources``, ``categories`` (taxonomy order;
+        'unclassified' when some incident has none), ``date_min``, ``date_max``."""
+        d = self.dialect
+        v = self._v()
+        adm = self._fetch("SELECT DISTINCT admin1 FROM incidents WHERE admin1 IS NOT NULL ORDER BY admin1", [])
+        src = self._fetch("SELECT DISTINCT source FROM incidents ORDER BY source", [])
+        cats = self._fetch(f"SELECT DISTINCT c FROM (SELECT {d.unnest_categories('v.categories')} AS c "
+                           f"FROM {v}) x", [])
+        dates = self._fetch("SELECT min(date) AS lo, max(date) AS hi FROM incidents", [])
+        present = set(cats["c"].dropna().astype(str))
+        order = list(load_taxonomy().categories)
+        categories = [c for c in order if c in present] + sorted(present - set(order))
+        return {"admin1": adm["admin1"].astype(str).tolist(), "sources": src["source"].astype(str).tolist(),
+                "categories": categories, "date_min": _as_date(dates["lo"].iloc[0]),
+                "date_max": _as_date(dates["hi"].iloc[0])}
+
+    def datasets(self) -> pd.DataFrame:
+        df = self._fetch("SELECT dataset, file, loaded_at, rows, synthetic, sha256 FROM datasets "
+                         "ORDER BY loaded_at, dataset", [])
+        df["rows"] = pd.to_numeric(df["rows"]).astype("int64")
+        df["synthetic"] = df["synthetic"].fillna(False).astype(bool)
+        for c in ("dataset", "file", "sha256"):
+            df[c] = df[c].astype("string")
+        df["loaded_at"] = pd.to_datetime(df["loaded_at"])
+        return df
+
+    def overrides_audit(self, limit: int | None = None) -> pd.DataFrame:
+        """Newest first: incident_id, old_categories, new_categories (None = cleared), user, at,
+        reason, version."""
+        sql = ('SELECT incident_id, old_categories, new_categories, "user", "at", reason, version '
+               "FROM override_audit ORDER BY \"at\" DESC, version DESC, incident_id")
+        params: list = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        df = self._fetch(sql, params)
+        for c in ("old_categories", "new_categories"):
+            df[c] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else list(v) for v in df[c]]
+        df["at"] = pd.to_datetime(df["at"])
+        df["version"] = pd.to_numeric(df["version"]).astype("int64")
+        for c in ("incident_id", "user", "reason"):
+            df[c] = df[c].astype("string")
+        return df
+
+
+def _agg_frame(df: pd.DataFrame, period: bool) -> pd.DataFrame:
+    out = {}
+    if period:
+        out["period"] = pd.to_datetime(df["period"]).astype("datetime64[ns]")
+    out["key"] = df["key"].astype("string") if len(df) else pd.Series([], dtype="string")
+    out["incidents"] = pd.to_numeric(df["incidents"]).astype("int64")
+    out["fatalities"] = pd.to_numeric(df["fatalities"]).astype("int64")
+    return pd.DataFrame(out)
+
+
+def _isna(v) -> bool:
+    if isinstance(v, (list, np.ndarray, dict)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_date(v) -> dt.date | None:
+    if _isna(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return pd.Timestamp(v).date()
+
+
+def describe_path(p: str | Path) -> str:
+    return str(Path(p).expanduser())
