@@ -1,0 +1,145 @@
+"""Table/GIS reader: real files (CIR, infrastructure, boundaries), mappings, formats, and the
+invariant read == loaded + rejected (property-tested)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, Polygon
+
+from harmmap import gazetteer
+from harmmap.io import detect_format, table
+from harmmap.io.common import parse_dates
+
+CIR = "cir_monitor/events.csv"
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARMMAP_BOUNDARIES_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("HARMMAP_MAPPINGS_DIR", str(tmp_path / "mappings"))
+
+
+def test_cir_preset(datasets):
+    r = table.read(datasets / CIR)
+    assert detect_format(datasets / CIR) == "table"
+    rep = r.report
+    assert rep["mapping_origin"] == "preset" and rep["source"] == "cir"
+    # without boundaries the study area is the bounding box: Belgorod/Kursk rows inside it stay
+    assert (rep["read"], rep["loaded"], rep["rejected"]) == (6650, 6409, 241)
+    assert rep["reasons"] == {"duplicate_id": 6, "no_date": 4, "outside_study_area": 231}
+    inc = r.incidents.set_index("incident_id")
+    row = inc.loc["cir:UW0172"]
+    assert row["admin1_raw"] == "Kursk" and row["location"] == "Pristen" and row["weapon"] == "T-80BV and T-72B3"
+    assert row["source_labels"] == ["Russian Military Presence February 2022"]
+    assert row["description"] == "10/02/2022 Multiple tanks"
+    assert all(u.startswith("http") for u in row["source_urls"])
+    assert sum(any(lab.startswith("Civilian Infrastructure Damage") for lab in x) for x in inc["source_labels"]) > 2900
+
+
+def test_cir_with_boundaries(datasets, tmp_path, monkeypatch):
+    monkeypatch.setenv("HARMMAP_BOUNDARIES_DIR", str(tmp_path / "b"))
+    gazetteer.load_boundaries(datasets / "boundaries/geoBoundaries-UKR-ADM1_simplified.geojson", 1)
+    r = table.read(datasets / CIR)
+    # with the country polygon, rows in Russia, Belarus and Moldova are rejected (kept in the rejects)
+    assert (r.report["loaded"], r.report["rejected"]) == (5941, 709)
+    assert r.report["reasons"] == {"duplicate_id": 4, "no_date": 4, "outside_study_area": 701}
+    out = r.rejects[r.rejects["_reason"] == "outside_study_area"]
+    assert out["country"].value_counts()[["Russia", "Belarus", "Moldova"]].tolist() == [513, 165, 10]
+
+
+@pytest.mark.parametrize("rel,n,nonpoint", [
+    ("infrastructure/global_power_plant_database_ukraine.csv", 64, 0),
+    ("infrastructure/hotosm_ukr_health_facilities_points_geometry_only.geojson", 15936, 0),
+    ("boundaries/geoBoundaries-UKR-ADM1_simplified.geojson", 27, 27),
+    ("boundaries/geoBoundaries-UKR-ADM2_simplified.geojson", 495, 495)])
+def test_gis_and_reference_files_have_no_dates(datasets, rel, n, nonpoint):
+    r = table.read(datasets / rel)
+    # no date column: every feature is kept in the rejects as no_date (none lost)
+    assert (r.report["read"], r.report["loaded"], r.report["reasons"]) == (n, 0, {"no_date": n})
+    assert r.report["non_point_geometries"] == nonpoint
+
+
+def test_guess_mapping_languages():
+    m = table.guess_mapping(["ID", "Дата", "Широта", "Довгота", "Опис", "Область", "Район", "Загиблі", "Поранені",
+                             "Посилання"])
+    assert m.fields == {"id": ["ID"], "date": ["Дата"], "lat": ["Широта"], "lon": ["Довгота"],
+                        "description": ["Опис"], "admin1": ["Область"], "admin2": ["Район"],
+                        "fatalities": ["Загиблі"], "injuries": ["Поранені"], "url": ["Посилання"]}
+    m = table.guess_mapping(["event_date", "lat", "lng", "notes", "town", "killed", "injured", "link", "category"])
+    assert m.fields["lon"] == ["lng"] and m.fields["location"] == ["town"] and m.fields["labels"] == ["category"]
+
+
+def test_mapping_given_is_saved_and_reused(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("Коли,Пн,Сх,Що\n24/02/2022,49.99,36.23,школа\n")
+    with pytest.raises(Exception, match="no coordinate columns"):
+        table.read(p)
+    m = {"fields": {"date": ["Коли"], "lat": ["Пн"], "lon": ["Сх"], "description": ["Що"]}}
+    r = table.read(p, mapping=m)
+    assert r.report["loaded"] == 1 and r.incidents["description"].iloc[0] == "школа"
+    saved = list((tmp_path / "mappings").glob("*.json"))
+    assert len(saved) == 1 and json.loads(saved[0].read_text())["fields"]["date"] == ["Коли"]
+    q = tmp_path / "b.csv"
+    q.write_text("Коли,Пн,Сх,Що\n25/02/2022,50.45,30.52,лікарня\n")
+    r2 = table.read(q)
+    assert r2.report["mapping_origin"] == "saved" and r2.report["loaded"] == 1
+    assert "Що" in table.Mapping.from_dict(m).show()
+
+
+def test_date_order_per_column():
+    day_first = parse_dates(pd.Series(["01/02/2022", "13/02/2022"]))
+    assert [str(d.date()) for d in day_first["date"]] == ["2022-02-01", "2022-02-13"]
+    month_first = parse_dates(pd.Series(["01/02/2022", "02/13/2022"]))
+    assert [str(d.date()) for d in month_first["date"]] == ["2022-01-02", "2022-02-13"]
+    amb = parse_dates(pd.Series(["01/02/2022", "03/03/2022"]))
+    assert amb["reason"].tolist() == ["ambiguous_date", None]
+    assert "date_order" in amb["detail"].iloc[0]
+    forced = parse_dates(pd.Series(["01/02/2022"]), order="mdy")
+    assert str(forced["date"].iloc[0].date()) == "2022-01-02"
+
+
+def test_gis_formats_round_trip(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "date": ["2022-03-01", "2022-03-02", "2022-03-03"], "oblast": ["Kharkiv"] * 3},
+        geometry=[Point(36.23, 49.99), Polygon([(30.5, 50.4), (30.6, 50.4), (30.6, 50.5)]), Point(37.6, 55.7)],
+        crs="EPSG:4326")
+    for name, write in [("x.geojson", lambda p: gdf.to_file(p, driver="GeoJSON")),
+                        ("x.gpkg", lambda p: gdf.to_file(p, driver="GPKG")),
+                        ("x.parquet", lambda p: gdf.to_parquet(p))]:
+        p = tmp_path / name
+        write(p)
+        r = table.read(p)
+        assert (r.report["loaded"], r.report["reasons"]) == (2, {"outside_study_area": 1}), name
+        assert r.report["non_point_geometries"] == 1
+        assert r.incidents["footprint_wkt"].notna().sum() == 1
+        assert list(r.incidents["incident_id"]) == ["x:a", "x:b"]
+
+
+rows = st.lists(st.tuples(
+    st.sampled_from(["2022-03-01", "24/02/2022", "13 May 2022", "", "nan", "31/02/2022", "2099-01-01", "x", "05/06/2022"]),
+    st.sampled_from(["49.99", "36.23", "", "abc", "123", "49,5", "55.7", "48°30'N"]),
+    st.sampled_from(["36.23", "49.99", "", "30,5", "37.6", "-200"]),
+    st.sampled_from(["1", "2", "3", ""]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=20)),
+    max_size=25)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows)
+def test_property_read_equals_loaded_plus_rejected(tmp_path, data):
+    df = pd.DataFrame(data, columns=["date", "lat", "lon", "id", "description"])
+    p = tmp_path / "prop.csv"
+    df.to_csv(p, index=False)
+    r = table.read(p, save=False)
+    rep = r.report
+    assert rep["read"] == len(df.dropna(how="all")) or rep["read"] <= len(df)
+    assert rep["read"] == rep["loaded"] + rep["rejected"]
+    assert len(r.incidents) == rep["loaded"] and len(r.rejects) == rep["rejected"]
+    assert sum(rep["reasons"].values()) == rep["rejected"]
+    assert r.incidents["incident_id"].is_unique
