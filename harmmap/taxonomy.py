@@ -52,6 +52,35 @@ class Taxonomy:
         cat = self.categories.get(category)
         return cat.label if cat else category
 
+    def terms(self, category: str) -> dict[str, list[str]]:
+        """The category's terms per language (``en``, ``uk``, ``ru``) as written in the file."""
+        cat = self.categories.get(category)
+        return {k: list(v) for k, v in (cat.raw.get("terms", {}) if cat else {}).items()}
+
+    def problems(self) -> list[str]:
+        """What is wrong with the classifier's part of the file (empty list = fine)."""
+        out = []
+        known = set(self.categories) - {UNCLASSIFIED}
+        for cid, cat in self.categories.items():
+            for lang, terms in cat.raw.get("terms", {}).items():
+                if lang not in ("en", "uk", "ru"):
+                    out.append(f"category {cid!r}: unknown language {lang!r}")
+                if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+                    out.append(f"category {cid!r}: terms.{lang} must be a list of non-empty strings")
+        for section in ("labels", "event_types"):
+            for sid, spec in self.raw.get(section, {}).items():
+                for lab, cats in spec.get("map", {}).items():
+                    bad = [c for c in cats if c not in known]
+                    if bad:
+                        out.append(f"{section}.{sid}: {lab!r} maps to unknown categories {bad}")
+        for tag, cat in self.raw.get("osm", {}).items():
+            if cat not in known:
+                out.append(f"osm: {tag!r} maps to unknown category {cat!r}")
+        for cat in self.raw.get("proximity", {}).get("distance_m", {}):
+            if cat not in known:
+                out.append(f"proximity.distance_m: unknown category {cat!r}")
+        return out
+
 
 def parse_taxonomy(data: dict) -> Taxonomy:
     groups = dict(data.get("groups", {}))

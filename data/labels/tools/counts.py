@@ -1,0 +1,26 @@
+"""Print the per-category counts table of LABELLING.md (markdown). Run from the repository root:
+python data/labels/tools/counts.py"""
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+FILES = ["cir_dev.csv", "cir_test.csv", "acled_test.csv", "uk_dev.csv", "uk_test.csv",
+         "ru_dev.csv", "ru_test.csv", "en_test.csv"]
+CATS = ["education", "health", "residential", "food_agriculture", "energy", "water", "gas_heating",
+        "transport", "commercial", "industrial", "cultural_religious", "administrative", "recreation",
+        "humanitarian", "unclassified"]
+
+cols = {}
+for f in FILES:
+    with open(HERE / f, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    c = Counter(x for r in rows for x in r["categories"].split(";"))
+    c["records"] = len(rows)
+    c["multi-label records"] = sum(";" in r["categories"] for r in rows)
+    cols[f] = c
+print("| | " + " | ".join(f.removesuffix(".csv") for f in FILES) + " |")
+print("|---|" + "---:|" * len(FILES))
+for k in ["records", "multi-label records", *CATS]:
+    print(f"| {k} | " + " | ".join(str(cols[f][k]) for f in FILES) + " |")
