@@ -1,0 +1,136 @@
+"""The store, opened once per process, and cached reads of it (Streamlit only).
+
+``ready_store()`` opens the store (``$HARMMAP_DATABASE_URL`` or ``data/harmmap.duckdb``, under
+``$HARMMAP_DATA_DIR`` when set); on the first run, when it is empty, it builds the synthetic demo
+data with a progress bar. ``CachedStore`` wraps the read methods the pages use in ``st.cache_data``,
+keyed by the store URL, a data version (the loaded data sets) and the arguments.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from harmmap import demo
+from harmmap.query import Filters
+from harmmap.store import Store, StoreError, open_store, resolve_url
+
+__all__ = ["ready_store", "get_store", "CachedStore", "DataInfo", "data_info"]
+
+_BUILD_LOCK = threading.Lock()
+_TTL = 3600
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str) -> Store:
+    """One open store per URL per process."""
+    return open_store(url)
+
+
+def ready_store() -> CachedStore:
+    """The open store with data in it: builds the demo data (with a progress bar) when it is empty."""
+    url = resolve_url(None)
+    try:
+        store = get_store(url)
+        empty = store.count(Filters()) == 0
+    except StoreError as exc:
+        st.error(f"Cannot open the store at {url}: {exc}")
+        st.stop()
+    if empty:
+        with _BUILD_LOCK:
+            if store.count(Filters()) == 0:
+                bar = st.progress(0.0, text="First run: building the synthetic demo data set…")
+                demo.ensure_demo_store(url, progress=lambda f, msg: bar.progress(f, text=msg))
+                bar.empty()
+                st.cache_data.clear()
+    return CachedStore(url)
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What data the store holds: its sources, whether any is synthetic, and a version for caching."""
+
+    sources: tuple[str, ...]
+    synthetic: bool
+    version: str
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _datasets(url: str) -> pd.DataFrame:
+    return get_store(url).datasets()
+
+
+def data_info(url: str) -> DataInfo:
+    ds = _datasets(url)
+    synthetic = bool(len(ds) and ds["synthetic"].fillna(False).astype(bool).any())
+    version = "|".join(f"{r.dataset}:{r.rows}:{r.loaded_at}" for r in ds.itertuples())
+    opts = _options(url, version)
+    sources = tuple(opts.get("sources") or ())
+    return DataInfo(sources, synthetic or demo.SOURCE in sources, version)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=4)
+def _options(url: str, version: str) -> dict:
+    return get_store(url).options()
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def _summary(url: str, version: str, f: Filters) -> dict:
+    return get_store(url).summary(f)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=64)
+def _count(url: str, version: str, f: Filters) -> int:
+    return get_store(url).count(f)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=16)
+def _incidents(url: str, version: str, f: Filters, columns: tuple | None, limit: int | None,
+               order: str) -> pd.DataFrame:
+    return get_store(url).incidents(f, columns=list(columns) if columns else None, limit=limit, order=order)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=32)
+def _hex_counts(url: str, version: str, f: Filters, resolution: int) -> pd.DataFrame:
+    return get_store(url).hex_counts(f, resolution)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=32)
+def _timeseries(url: str, version: str, f: Filters, freq: str, by: str | None) -> pd.DataFrame:
+    return get_store(url).timeseries(f, freq=freq, by=by)
+
+
+class CachedStore:
+    """The read methods the pages use, cached per (store, data version, arguments)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.info = data_info(url)
+
+    @property
+    def raw(self) -> Store:
+        return get_store(self.url)
+
+    def options(self) -> dict:
+        return _options(self.url, self.info.version)
+
+    def summary(self, f: Filters) -> dict:
+        return _summary(self.url, self.info.version, f)
+
+    def count(self, f: Filters) -> int:
+        return _count(self.url, self.info.version, f)
+
+    def incidents(self, f: Filters, *, columns=None, limit=None, order="date") -> pd.DataFrame:
+        return _incidents(self.url, self.info.version, f, tuple(columns) if columns else None, limit, order)
+
+    def hex_counts(self, f: Filters, resolution: int) -> pd.DataFrame:
+        return _hex_counts(self.url, self.info.version, f, resolution)
+
+    def timeseries(self, f: Filters, freq: str = "week", by: str | None = "group") -> pd.DataFrame:
+        return _timeseries(self.url, self.info.version, f, freq, by)
+
+    def incident(self, incident_id: str) -> dict | None:
+        return self.raw.incident(incident_id)
