@@ -10,8 +10,8 @@ Example
 >>> gdf = schema.empty()
 >>> list(gdf.columns)[:3]
 ['incident_id', 'source', 'date']
->>> schema.validate(gdf).empty
-True
+>>> schema.validate(gdf)
+[]
 """
 
 from __future__ import annotations
@@ -93,18 +93,47 @@ def _pandas_dtype(col: str):
     return kind
 
 
+def h3_parents(cells: np.ndarray, res: int) -> np.ndarray:
+    """Parents at ``res`` of H3 cells (uint64/int64, finer than ``res``), by bit arithmetic (vectorised).
+
+    An H3 index keeps its resolution in bits 52-55 and one 3-bit digit per resolution below the base
+    cell; the parent has its resolution field set to ``res`` and the finer digits set to 7. 0 stays 0.
+
+    Example
+    -------
+    >>> import h3
+    >>> c = h3.str_to_int(h3.latlng_to_cell(50.45, 30.52, 8))
+    >>> int(h3_parents(np.array([c], dtype=np.uint64), 5)[0]) == h3.str_to_int(h3.cell_to_parent(h3.int_to_str(c), 5))
+    True
+    """
+    c = np.asarray(cells).astype(np.uint64)
+    unused = np.uint64((1 << (3 * (15 - res))) - 1)          # digits res+1..15 -> all ones (7)
+    res_mask = np.uint64(0xF << 52)
+    out = (c & ~res_mask) | np.uint64(res << 52) | unused
+    return np.where(c == 0, np.uint64(0), out)
+
+
 def h3_cells(lat, lon) -> dict[str, np.ndarray]:
-    """H3 cells (as int64) at every stored resolution for arrays of lat/lon."""
-    import h3
+    """H3 cells (as int64) at every stored resolution for arrays of lat/lon.
+
+    One H3 call per point (at the finest resolution); coarser cells are its parents (:func:`h3_parents`),
+    so counts nest exactly across resolutions (a parent cell may differ from the coarse cell that contains
+    the point itself for points within metres of a cell edge: H3 children do not tile their parent exactly).
+    """
+    from h3.api import basic_int as h3i
 
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
+    ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    finest = max(H3_RESOLUTIONS)
+    fine = np.zeros(len(lat), dtype=np.uint64)
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        fine[idx] = np.fromiter((h3i.latlng_to_cell(a, o, finest) for a, o in zip(lat[idx], lon[idx])),
+                                dtype=np.uint64, count=len(idx))
     out = {}
     for r in H3_RESOLUTIONS:
-        cells = np.fromiter(
-            (h3.str_to_int(h3.latlng_to_cell(a, o, r)) if math.isfinite(a) and math.isfinite(o) else 0
-             for a, o in zip(lat, lon)),
-            dtype=np.uint64, count=len(lat))
+        cells = fine if r == finest else h3_parents(fine, r)
         out[f"h3_r{r}"] = cells.astype(np.int64)
     return out
 
