@@ -24,7 +24,7 @@ DUPLICATE_KM = 1.0
 DUPLICATE_DAYS = 1
 
 
-def enrich(gdf, *, boundaries=None, classify: bool = True):
+def enrich(gdf, *, boundaries=None, classify: bool = True, facilities=None):
     """Set ``admin1`` (and ``admin2``), categories and H3 cells; return a new canonical frame.
 
     Parameters
@@ -33,6 +33,8 @@ def enrich(gdf, *, boundaries=None, classify: bool = True):
     boundaries : None = use the configured boundaries when there are some (``python -m harmmap
         boundaries load``); False = names only; or a level-1 GeoDataFrame with ``admin1``.
     classify : run :func:`harmmap.classify.classify_frame`.
+    facilities : None = the configured facilities (``python -m harmmap facilities load``) as proximity
+        evidence when there are some; False = none; or a :class:`harmmap.classify.FacilityIndex`.
 
     The located oblast wins over the named one; rows where they disagree are listed in
     ``out.attrs["enrich"]["admin1_disagreements"]`` (incident_id, named, located) and counted.
@@ -67,7 +69,11 @@ def enrich(gdf, *, boundaries=None, classify: bool = True):
     if classify and n:
         from harmmap.classify import classify_frame
 
-        cls = classify_frame(out)
+        if facilities is None:
+            from harmmap import facilities as _fac
+
+            facilities = _fac.configured()
+        cls = classify_frame(out, facilities=facilities or None)
         for c in ("categories", "category_confidence", "category_evidence"):
             if c in cls.columns:
                 out[c] = cls[c].values

@@ -129,7 +129,7 @@ def h3_cells(lat, lon) -> dict[str, np.ndarray]:
     fine = np.zeros(len(lat), dtype=np.uint64)
     idx = np.flatnonzero(ok)
     if len(idx):
-        fine[idx] = np.fromiter((h3i.latlng_to_cell(a, o, finest) for a, o in zip(lat[idx], lon[idx])),
+        fine[idx] = np.fromiter((h3i.latlng_to_cell(a, o, finest) for a, o in zip(lat[idx], lon[idx], strict=True)),
                                 dtype=np.uint64, count=len(idx))
     out = {}
     for r in H3_RESOLUTIONS:

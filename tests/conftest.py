@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ if str(ROOT) not in sys.path:
 from harmmap import paths  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Tests never see facilities a developer configured on this machine (data/cache/facilities/).
+os.environ.setdefault("HARMMAP_FACILITIES_DIR", tempfile.mkdtemp(prefix="harmmap-facilities-"))
 
 
 def need(ok: bool, what: str) -> None:

@@ -36,7 +36,8 @@ def add_parser(sub):
     p.add_argument("--db", metavar="URL", default=None,
                    help="with --all: DuckDB file path or postgresql:// URL (default: $HARMMAP_DATABASE_URL)")
     p.add_argument("--facilities", metavar="PATH[:CATEGORY]", action="append", default=[],
-                   help="with --all: a points file of known facilities (repeatable), e.g. plants.csv:energy")
+                   help="with --all: a points file of known facilities (repeatable), e.g. plants.csv:energy "
+                        "(default: those configured with `python -m harmmap facilities load`)")
     p.set_defaults(_parser=p)
     return p
 
@@ -112,7 +113,12 @@ def _reclassify(args) -> int:
         cols = ["incident_id", "description", "event_type", "source_labels", "geometry"]
         df = store.incidents(Filters(include_duplicates=True), columns=cols)
         before = df.copy()
-        fac = _facility_index(args.facilities)
+        if args.facilities:
+            fac = _facility_index(args.facilities)
+        else:
+            from harmmap import facilities
+
+            fac = facilities.configured()       # python -m harmmap facilities load ...
         cls = classify_frame(df, facilities=fac)
         upd = cls.assign(incident_id=df["incident_id"].values)
         n = store.update_classification(upd)
