@@ -275,12 +275,87 @@ def acled_missing_columns(f):
         {"error": "longitude", "fmt": "acled"}
 
 
+# --- hardening (issue 9) ------------------------------------------------------------------------
+
+def zip_bomb(f):
+    p = f / "bomb.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.shp", b"\0" * (150 * 1024 * 1024))
+        z.writestr("a.shx", b"\0" * 100)
+        z.writestr("a.dbf", b"\0" * 100)
+    return p, {"error": "zip bomb"}
+
+
+def xlsx_bomb(f):
+    p = f / "bomb.xlsx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b" " * (150 * 1024 * 1024))
+    return p, {"error": "zip bomb"}
+
+
+def mixed_encodings(f):
+    body = (HEADER + GOOD[0] + "2,2022-03-02,50.45,30.52,Kyiv City,Лікарню пошкоджено\n").encode("utf-8") + \
+        "3,2022-03-03,49.9,36.2,Харків,обстріл школи\n".encode("cp1251")
+    p = f / "mixed.csv"
+    p.write_bytes(body)
+    return p, {"loaded": 3, "reasons": {}, "warning": "mixed text encodings",
+               "check": lambda r: r.incidents["description"].tolist()[1:] == ["Лікарню пошкоджено", "обстріл школи"]}
+
+
+def many_columns(f):
+    extra = ",".join(f"c{i}" for i in range(20_000))
+    return _csv(f, "wide.csv", HEADER.strip() + "," + extra + "\n" + GOOD[0]), {"error": "columns (more than 5,000)"}
+
+
+def utf16(f):
+    return _csv(f, "utf16.csv", HEADER + "".join(GOOD), "utf-16"), {"loaded": 3, "reasons": {}, "warning": "utf-16"}
+
+
+def csv_named_xlsx(f):
+    return _csv(f, "export.xlsx", HEADER + "".join(GOOD)), {"loaded": 3, "reasons": {}, "warning": "text table"}
+
+
+def truncated_geojson(f):
+    p = f / "cut.geojson"
+    p.write_text('{"type": "FeatureCollection", "features": [ {"type": ', encoding="utf-8")
+    return p, {"error": "cannot read"}
+
+
+def duplicate_header(f):
+    body = "id,date,latitude,longitude,latitude,description\n1,2022-03-01,49.99,36.23,50.1,x\n"
+    return _csv(f, "duphead.csv", body), {"loaded": 1, "reasons": {},
+                                          "check": lambda r: abs(r.incidents.geometry.y.iloc[0] - 49.99) < 1e-9}
+
+
+def hemisphere_coords(f):
+    body = HEADER + '1,2022-03-01,"49.99 N","36.23 E",Kharkiv,x\n' + \
+        '2,2022-03-01,"49°59\'24""N","36°13\'48""E",Kharkiv,y\n'
+    return _csv(f, "hemi.csv", body), {"loaded": 2, "reasons": {},
+                                       "check": lambda r: abs(r.incidents.geometry.x.iloc[1] - 36.23) < 1e-3}
+
+
+def empty_geopackage(f):
+    import geopandas as gpd
+
+    p = f / "empty.gpkg"
+    gpd.GeoDataFrame({"date": []}, geometry=[], crs=4326).to_file(p, driver="GPKG")
+    return p, {"loaded": 0, "reasons": {}}
+
+
+def nul_bytes(f):
+    p = f / "zeros.csv"
+    p.write_bytes(b"\0" * 5000)
+    return p, {"error": "not a text table"}
+
+
 CASES = [truncated, semicolon, cp1251, bom, header_only, empty, binary_junk, swapped, comma_decimals, dms,
          mixed_dates, ambiguous_dates, future_dates, duplicate_ids, bad_wkt, self_intersecting_geojson,
          shapefile_no_prj, shapefile_no_shx, shapefile_no_dbf, zip_without_shapefile, xlsx_formulas_merged,
          nan_strings, giant_line, kml, too_many_fields, out_of_range, outside_area, unparseable_dates,
          no_coordinate_columns, blank_and_multiline, latin1, projected_geojson, broken_timemap,
-         acled_missing_columns]
+         acled_missing_columns, zip_bomb, xlsx_bomb, mixed_encodings, many_columns, utf16, csv_named_xlsx,
+         truncated_geojson, duplicate_header, hemisphere_coords, empty_geopackage, nul_bytes]
 
 
 def build(folder: Path) -> list[tuple[str, Path, dict]]:

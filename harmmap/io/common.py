@@ -59,6 +59,38 @@ NULL_STRINGS = frozenset({"", "nan", "none", "null", "n/a", "na", "#n/a", "-", "
 
 # a small margin (about 5 km) around the (simplified) country polygon, in degrees: coastal and border points stay
 STUDY_BUFFER_DEG = 0.05
+#: a table with more columns than this is refused (a wrong delimiter, or not a table of incidents)
+MAX_COLUMNS = 5_000
+#: a zip (zipped shapefile, XLSX) that would unpack to more than this is refused (zip bomb)
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+MAX_ZIP_RATIO = 200
+#: UTF-8 with some lines in Windows Cyrillic (two files pasted together): each invalid byte is read as cp1251
+MIXED_UTF8_CP1251 = "utf-8+cp1251"
+
+
+def _cp1251_fallback(err: UnicodeDecodeError):
+    return err.object[err.start:err.end].decode("cp1251", errors="replace"), err.end
+
+
+codecs.register_error("harmmap_cp1251", _cp1251_fallback)
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a zip that would unpack to more than :data:`MAX_UNZIPPED_BYTES` or that compresses
+    suspiciously well (a zip bomb), before anything is unpacked. Raises :class:`ReadError`."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"{path}: not a valid zip file ({exc})") from None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNZIPPED_BYTES or (total > 100 * 1024**2 and total / packed > MAX_ZIP_RATIO):
+        raise ReadError(f"{path}: refused: the zip would unpack to {total / 1024**2:,.0f} MB from "
+                        f"{packed / 1024**2:,.1f} MB (looks like a zip bomb; limit {MAX_UNZIPPED_BYTES / 1024**3:.0f} GB "
+                        f"and {MAX_ZIP_RATIO}x compression)")
 
 
 class ReadError(ValueError):
@@ -141,11 +173,27 @@ def detect_encoding(path: Path) -> str:
     except UnicodeDecodeError:
         pass
     sample = sniff_bytes(path, 1 << 18)
+    data = sample if len(sample) < (1 << 18) else open(path, "rb").read(1 << 24)
+    # lines with non-ASCII text: valid UTF-8 ones and invalid ones (a line of single-byte Cyrillic is
+    # almost never valid UTF-8 by accident)
+    utf8_lines = bad_lines = 0
+    for line in data.splitlines():
+        if max(line, default=0) < 128:
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError:
+            bad_lines += 1
+    if utf8_lines and bad_lines and utf8_lines >= 0.2 * bad_lines:
+        return MIXED_UTF8_CP1251        # UTF-8 text with some lines in a single-byte code page
     try:
         text = sample.decode("cp1251")
-        letters = [c for c in text if c.isalpha()]
-        cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
-        if letters and cyr / len(letters) > 0.3:
+        # Cyrillic text has whole words of Cyrillic letters; Latin-1 accents read as cp1251 give
+        # Latin words with one Cyrillic letter in them ("cafй")
+        words = [w for w in re.findall(r"[^\W\d_]+", text) if any(ord(c) > 127 for c in w)]
+        cyr = sum(1 for w in words if all("\u0400" <= c <= "\u04ff" for c in w))
+        if words and cyr / len(words) > 0.6:
             return "cp1251"
     except UnicodeDecodeError:
         pass
@@ -202,14 +250,24 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
                         "or an image with the wrong name?)")
     enc = detect_encoding(path)
     warnings: list[str] = []
-    if enc not in ("utf-8", "utf-8-sig"):
+    errors = "replace"
+    if enc == MIXED_UTF8_CP1251:
+        enc, errors = "utf-8", "harmmap_cp1251"
+        warnings.append("mixed text encodings: the file is UTF-8 but some lines are in Windows Cyrillic "
+                        "(cp1251); those bytes were read as cp1251")
+    elif enc not in ("utf-8", "utf-8-sig"):
         warnings.append(f"text encoding detected as {enc} (not UTF-8)")
-    text_head = head.decode(enc, errors="replace")
+    text_head = head.decode(enc, errors=errors)
     if text_head.startswith("\ufeff"):
         text_head = text_head[1:]
     if not text_head.strip():
         raise ReadError(f"{path}: the file has no text (only blank lines)")
     sep = detect_delimiter(text_head, path.suffix.lower())
+    ncols = text_head.lstrip("\ufeff").split("\n", 1)[0].count(sep) + 1
+    more = "" if "\n" in text_head else " or more"
+    if ncols > MAX_COLUMNS:
+        raise ReadError(f"{path}: the header has {ncols:,}{more} columns "
+                        f"(more than {MAX_COLUMNS:,}): not a table of incidents, or a wrong delimiter")
     with open(path, "rb") as fh:
         fh.seek(max(size - 1, 0))
         ends_nl = fh.read(1) in (b"\n", b"\r")
@@ -217,7 +275,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
     if ends_nl and enc in ("utf-8", "utf-8-sig", "cp1251", "latin-1", "cp1252"):
         try:
             frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=False, encoding=enc, engine="c")
+                                skip_blank_lines=False, encoding=enc, encoding_errors=errors, engine="c")
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
             frame = None
     if frame is not None:
@@ -238,7 +296,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
         keep = ~blank
         frame = frame.loc[keep].reset_index(drop=True)
         return frame, np.asarray(lines)[keep].astype(np.int64), warnings, _empty_rejects(frame.columns)
-    return _read_text_slow(path, enc, sep, warnings)
+    return _read_text_slow(path, enc, sep, warnings, errors)
 
 
 def _clean_header(cols: list) -> list[str]:
@@ -256,9 +314,9 @@ def _clean_header(cols: list) -> list[str]:
     return out
 
 
-def _read_text_slow(path: Path, enc: str, sep: str, warnings: list[str]):
+def _read_text_slow(path: Path, enc: str, sep: str, warnings: list[str], errors: str = "replace"):
     """The careful path (Python's csv module): exact line numbers, ragged and truncated rows."""
-    with open(path, encoding=enc, errors="replace", newline="") as fh:
+    with open(path, encoding=enc, errors=errors, newline="") as fh:
         text = fh.read()
     if text.startswith("\ufeff"):
         text = text[1:]

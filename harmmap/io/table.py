@@ -226,6 +226,11 @@ def load_raw(path, *, sheet=None) -> tuple[pd.DataFrame, np.ndarray, list[str], 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix.lower() in XLSX_SUFFIXES and not _is_zip(path) and path.stat().st_size and \
+            not C.looks_binary(C.sniff_bytes(path)):
+        frame, rows, warnings, malformed = C.read_text_table(path)     # a CSV saved under an Excel name
+        return frame, rows, [f"named {path.suffix} but it is a text table: read as delimited text"] + warnings, \
+            malformed
     if path.suffix.lower() in XLSX_SUFFIXES or (path.suffix.lower() not in TEXT_SUFFIXES and _is_zip(path) and
                                                  _zip_has(path, "xl/workbook.xml")):
         return _load_xlsx(path, sheet)
@@ -254,6 +259,7 @@ def _load_xlsx(path: Path, sheet=None):
 
     if path.stat().st_size == 0:
         raise C.ReadError(f"{path}: the file is empty (0 bytes)")
+    C.check_zip(path)          # an XLSX is a zip: refuse a bomb before openpyxl unpacks it
     small = path.stat().st_size < 20 * 1024 * 1024
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=not small)
@@ -339,6 +345,7 @@ def load_gis(path) -> tuple[object, list[str], dict]:
     suffix = path.suffix.lower()
     uri = str(path)
     if suffix == ".zip":
+        C.check_zip(path)
         with zipfile.ZipFile(path) as z:
             names = [n for n in z.namelist() if not n.startswith("__MACOSX")]
         shps = [n for n in names if n.lower().endswith(".shp")]

@@ -18,7 +18,7 @@ def _no_boundaries(tmp_path, monkeypatch):
 
 
 def test_corpus_is_big_enough():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
