@@ -23,6 +23,39 @@ from dataclasses import dataclass
 BBox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 
 
+def join_values(values) -> str:
+    """Values as one query-parameter string: comma-separated, a comma or backslash inside a value escaped
+    with a backslash; surrounding spaces stripped, empty values left out.
+
+    Example
+    -------
+    >>> join_values(["upload:a,b.csv", "acled"])
+    'upload:a\\\\,b.csv,acled'
+    >>> split_values(join_values(["upload:a,b.csv", "acled", "x\\\\y"]))
+    ('upload:a,b.csv', 'acled', 'x\\\\y')
+    """
+    return ",".join(str(v).strip().replace("\\", "\\\\").replace(",", "\\,") for v in values if str(v).strip())
+
+
+def split_values(text: str) -> tuple[str, ...]:
+    """The inverse of :func:`join_values` (surrounding spaces stripped, empty values dropped)."""
+    out, cur, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            cur.append(text[i + 1])
+            i += 2
+            continue
+        if c == ",":
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return tuple(v.strip() for v in out if v.strip())
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which incidents to show. Empty tuples and ``None`` mean "no restriction".
@@ -61,8 +94,8 @@ class Filters:
             p["to"] = self.date_to.isoformat()
         for key, val in (("cat", self.categories), ("adm1", self.admin1), ("src", self.sources),
                          ("h3", self.h3_cells), ("ids", self.incident_ids)):
-            if val:
-                p[key] = ",".join(val)
+            if any(val):
+                p[key] = join_values(val)
         if self.text:
             p["q"] = self.text
         if self.bbox:
@@ -92,7 +125,7 @@ class Filters:
                 return None
 
         def many(key: str) -> tuple[str, ...]:
-            return tuple(s for s in (x.strip() for x in get(key).split(",")) if s)
+            return split_values(get(key))
 
         bbox = None
         if get("bbox"):

@@ -93,6 +93,24 @@ def _pandas_dtype(col: str):
     return kind
 
 
+#: a count above this is not a plausible number of people (a unit error or garbage): it is treated as not reported
+MAX_COUNT = 10_000_000
+
+
+def to_count(values) -> pd.Series:
+    """Numbers of people as nullable Int64: rounded; text, NaN, infinite, negative sign kept for validate(),
+    implausibly large (> :data:`MAX_COUNT`) -> <NA>.
+
+    Example
+    -------
+    >>> to_count(pd.Series(["3", "2.6", "inf", "1e20", "x", None])).tolist()
+    [3, 3, <NA>, <NA>, <NA>, <NA>]
+    """
+    v = pd.to_numeric(pd.Series(values), errors="coerce").astype("float64")
+    v = v.where(np.isfinite(v) & (v.abs() <= MAX_COUNT))
+    return v.round().astype("Int64")
+
+
 def h3_parents(cells: np.ndarray, res: int) -> np.ndarray:
     """Parents at ``res`` of H3 cells (uint64/int64, finer than ``res``), by bit arithmetic (vectorised).
 
@@ -181,7 +199,7 @@ def conform(df: pd.DataFrame | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         elif kind == "string":
             df[col] = df[col].astype("string")
         elif kind == "Int64":
-            df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+            df[col] = to_count(df[col])
         elif kind == "float64":
             df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0.0).astype("float64")
         elif kind.startswith("datetime64"):

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harmmap import schema
 from harmmap.io import common as C
 
 REQUIRED = ("event_date", "latitude", "longitude")
@@ -97,7 +98,7 @@ def read(path, *, source: str | None = None, sheet=None, today=None, **_opts) ->
         "location": col("location").replace("", pd.NA), "description": col("notes").replace("", pd.NA),
         "event_type": col("sub_event_type").where(col("sub_event_type") != "", col("event_type")).replace("", pd.NA),
         "source_labels": labels,
-        "fatalities": pd.to_numeric(col("fatalities"), errors="coerce").astype("Int64"),
+        "fatalities": schema.to_count(col("fatalities")),
         "actor": col("actor1").replace("", pd.NA),
     })
     if no_id.any():

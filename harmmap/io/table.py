@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harmmap import paths
+from harmmap import paths, schema
 from harmmap.io import common as C
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -636,7 +636,7 @@ def _with_time(d: pd.Series, t: pd.Series) -> pd.Series:
 
 
 def _counts(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce").round().astype("Int64")
+    return schema.to_count(s.str.replace(",", ".", regex=False))
 
 
 def _join_texts(cols: list[pd.Series], n: int) -> pd.Series:
