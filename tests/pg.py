@@ -79,7 +79,7 @@ def postgres_url(timeout: float = 60.0) -> str:
     r = _run([str(BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts, "-s", "start"])
     if r.returncode:
         raise RuntimeError(f"pg_ctl start failed: {r.stderr or r.stdout}\n{_tail(log)}")
-    _STATE.update(tmp=tmp, data=data, log=log)
+    _STATE.update(tmp=tmp, data=data, log=log, opts=opts)
     atexit.register(stop)
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     deadline = time.monotonic() + timeout
@@ -113,3 +113,29 @@ def stop() -> None:
         _run([str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-s", "stop"])
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pause() -> None:
+    """Stop the throwaway server, keeping its data (fault tests: the server goes away)."""
+    if "data" not in _STATE:
+        raise RuntimeError("no throwaway cluster to pause (HARMMAP_TEST_POSTGRES_URL is set?)")
+    _run([str(BIN / "pg_ctl"), "-D", str(_STATE["data"]), "-m", "fast", "-s", "-w", "stop"])
+
+
+def resume(timeout: float = 60.0) -> None:
+    """Start the paused server again on the same port and wait until it answers."""
+    import psycopg
+
+    r = _run([str(BIN / "pg_ctl"), "-D", str(_STATE["data"]), "-l", str(_STATE["log"]), "-o", _STATE["opts"],
+              "-s", "-w", "start"])
+    if r.returncode:
+        raise RuntimeError(f"pg_ctl start failed: {r.stderr or r.stdout}\n{_tail(_STATE['log'])}")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(_STATE["url"], connect_timeout=2):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
