@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ui.auth import require_login  # noqa: E402
 from ui.common import Context, set_context, synthetic_banner  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 from ui.store import ready_store  # noqa: E402
 from ui.theme import apply as apply_theme  # noqa: E402
 
 st.set_page_config(page_title="HarmMap", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+user = require_login()      # when login is configured, nothing below runs until the user has signed in
 
 PAGES = [
     st.Page(str(ROOT / "pages" / "map.py"), title="Map", icon=":material/map:", url_path="map", default=True),
