@@ -6,7 +6,9 @@ a missing one is a failure there. On a laptop such tests skip with the reason.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +24,9 @@ from harmmap import paths  # noqa: E402
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Tests never see facilities a developer configured on this machine (data/cache/facilities/).
-os.environ.setdefault("HARMMAP_FACILITIES_DIR", tempfile.mkdtemp(prefix="harmmap-facilities-"))
+if "HARMMAP_FACILITIES_DIR" not in os.environ:
+    os.environ["HARMMAP_FACILITIES_DIR"] = tempfile.mkdtemp(prefix="harmmap-facilities-")
+    atexit.register(shutil.rmtree, os.environ["HARMMAP_FACILITIES_DIR"], True)
 
 
 def need(ok: bool, what: str) -> None:
