@@ -1,0 +1,37 @@
+"""Graphic-description warning and coordinate coarsening."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from harmmap import sensitive
+
+
+@pytest.mark.parametrize("text, graphic", [
+    ("Rescuers recovered charred bodies from the ruins", True),
+    ("Тіла були розчленовані вибухом", True),
+    ("Найдены обугленные останки", True),
+    ("Bodies of three civilians were found", False),       # plain reporting is not hidden
+    ("A school was damaged by shelling", False),
+    (None, False), ("", False),
+])
+def test_graphic_descriptions_are_recognised(text, graphic):
+    assert sensitive.is_graphic(text) is graphic
+
+
+def test_coarsened_points_move_less_than_the_grid_and_lose_fine_cells():
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(22, 40, 1000), rng.uniform(44.5, 52, 1000)
+    x, y = sensitive.coarsen_lonlat(lon, lat, 5)
+    # within half a 5 km cell diagonal (about 3.6 km) of the original
+    dy = (y - lat) * 111.32
+    dx = (x - lon) * 111.32 * np.cos(np.radians(lat))
+    assert np.hypot(dx, dy).max() < 4.5
+    assert len(set(zip(x.round(6), y.round(6), strict=True))) < 1000
+    gdf = gpd.GeoDataFrame({"geo_precision": ["exact"], "h3_r8": [1]}, geometry=[Point(30.5234, 50.4501)], crs=4326)
+    out = sensitive.coarsen_frame(gdf, 5)
+    assert "h3_r8" not in out.columns and out["geo_precision"].iloc[0] == "coarsened to ~5 km"
+    assert out.geometry.x.iloc[0] != 30.5234 and gdf.geometry.x.iloc[0] == 30.5234
