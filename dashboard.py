@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
 
 from ui.auth import require_login  # noqa: E402
 from ui.common import Context, set_context, synthetic_banner  # noqa: E402
+from ui.present import apply_presentation  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 from ui.store import ready_store  # noqa: E402
 from ui.theme import apply as apply_theme  # noqa: E402
@@ -42,5 +43,7 @@ st.sidebar.markdown("## HarmMap")
 st.sidebar.caption("Attacks on civilian infrastructure in Ukraine since 24 February 2022")
 filters = sidebar(store)
 set_context(Context(store=store, filters=filters))
-synthetic_banner(store)
+presenting = apply_presentation()   # ?present=1 or the sidebar toggle: hides the chrome, draws the header
+if not presenting:
+    synthetic_banner(store)
 nav.run()

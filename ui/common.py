@@ -40,8 +40,11 @@ def context() -> Context:
 
 
 def synthetic_banner(store: CachedStore) -> None:
-    """Say clearly that the data are synthetic when the demo data set is loaded."""
-    if store.info.synthetic:
+    """Say clearly that the data are synthetic when the demo data set is loaded (in presentation mode
+    the presentation header says it instead)."""
+    from ui.present import is_presenting
+
+    if store.info.synthetic and not is_presenting():
         st.warning(SYNTHETIC_TEXT, icon=":material/science:")
 
 
