@@ -3,6 +3,11 @@
 On a session's first run the widgets take their values from ``st.query_params`` (so a URL
 reproduces a view); after every run the query string is rewritten from the Filters. Filter keys
 are the ones :meth:`Filters.to_params` writes; other query parameters are left alone.
+
+Later in a session the URL wins again when it carries filters other than the ones the sidebar last
+wrote: a ``st.page_link(..., query_params=Filters(...).to_params())`` (the Patterns page's "Show on
+map") or the browser's back button opens exactly that view. Pages change the date range with
+:func:`set_date_range` (e.g. from a chart selection).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import streamlit as st
 from harmmap.query import Filters
 from harmmap.taxonomy import load_taxonomy
 
-__all__ = ["sidebar", "clear_filters", "FILTER_PARAMS", "KEYS"]
+__all__ = ["sidebar", "clear_filters", "set_date_range", "set_extra_filter", "FILTER_PARAMS", "KEYS"]
 
 #: query parameters owned by the filters
 FILTER_PARAMS = ("from", "to", "cat", "adm1", "src", "q", "bbox", "poly", "h3", "ids", "minconf", "dups")
@@ -22,6 +27,9 @@ FILTER_PARAMS = ("from", "to", "cat", "adm1", "src", "q", "bbox", "poly", "h3", 
 KEYS = {"dates": "f_dates", "cats": "f_cats", "adm1": "f_adm1", "src": "f_src", "text": "f_text"}
 _INIT = "f_initialised"
 _EXTRA = "f_extra"   # filters the sidebar has no widget for (bbox, polygon, h3, ids...), from the URL
+_WRITTEN = "f_written"   # the filter parameters the sidebar last wrote to the URL
+_PENDING_DATES = "f_pending_dates"   # a date range asked for by set_date_range, applied before the widget
+_PENDING_ADM1 = "f_pending_adm1"     # oblasts asked for by set_extra_filter(admin1=...), applied before the widget
 
 
 def clear_filters() -> None:
@@ -33,6 +41,37 @@ def clear_filters() -> None:
     for p in FILTER_PARAMS:
         if p in st.query_params:
             del st.query_params[p]
+
+
+def set_date_range(date_from: dt.date, date_to: dt.date) -> None:
+    """Ask the sidebar to show ``date_from..date_to`` (clamped to the data's dates), filtering every page.
+
+    Safe anywhere: the range is applied just before the date widget is drawn. From a widget callback
+    (e.g. ``st.altair_chart(on_select=callback)``) it takes effect in the run that follows; from a
+    page's body, call ``st.rerun()`` after it.
+    """
+    if date_to < date_from:
+        date_from, date_to = date_to, date_from
+    st.session_state[_PENDING_DATES] = (date_from, date_to)
+
+
+def set_extra_filter(**changes) -> None:
+    """Change filters from outside the sidebar (the map: a drawn area, a clicked hexagon or oblast).
+
+    ``bbox``, ``polygon_wkt``, ``h3_cells``, ``incident_ids``... (any :class:`Filters` field the sidebar
+    has no widget for) replace those of the current filters; ``admin1`` sets the Oblasts widget (applied
+    before it is drawn). Takes effect in the next run: from a widget callback nothing more is needed;
+    from a page's body, call ``st.rerun()`` after it. Example: ``set_extra_filter(bbox=None, polygon_wkt=None)``
+    clears a drawn area.
+    """
+    if "admin1" in changes:
+        st.session_state[_PENDING_ADM1] = tuple(changes.pop("admin1") or ())
+    extra: Filters = st.session_state.get(_EXTRA) or Filters()
+    st.session_state[_EXTRA] = extra.replace(**changes)
+
+
+def _url_filters() -> dict[str, str]:
+    return {k: st.query_params.get(k) for k in FILTER_PARAMS if k in st.query_params}
 
 
 def _init_from_url(opts: dict) -> None:
@@ -54,7 +93,8 @@ def _init_from_url(opts: dict) -> None:
 
 def _write_url(f: Filters) -> None:
     want = f.to_params()
-    have = {k: st.query_params.get(k) for k in FILTER_PARAMS if k in st.query_params}
+    st.session_state[_WRITTEN] = want
+    have = _url_filters()
     if want == have:
         return
     for k in FILTER_PARAMS:
@@ -70,9 +110,17 @@ def sidebar(store) -> Filters:
     """
     tax = load_taxonomy()
     opts = store.options()
-    if not st.session_state.get(_INIT):
-        _init_from_url(opts)
+    url = _url_filters()
+    if not st.session_state.get(_INIT) or (url and url != st.session_state.get(_WRITTEN, url)):
+        _init_from_url(opts)      # first run, or a link / history step brought other filters
     d_min, d_max = opts.get("date_min"), opts.get("date_max")
+    pending = st.session_state.pop(_PENDING_DATES, None)
+    if pending and d_min and d_max:
+        lo = min(max(pending[0], d_min), d_max)
+        st.session_state[KEYS["dates"]] = (lo, min(max(pending[1], lo), d_max))
+    adm1 = st.session_state.pop(_PENDING_ADM1, None)
+    if adm1 is not None:
+        st.session_state[KEYS["adm1"]] = [a for a in adm1 if a in (opts.get("admin1") or [])]
     with st.sidebar:
         st.markdown("### Filters")
         date_from = date_to = None
