@@ -41,6 +41,15 @@ LOCAL: dict[str, str] = {
     "MarkerCluster.Default.css": f"{_V}/leaflet.markercluster-1.1.0/MarkerCluster.Default.css",
     "leaflet_heat.min.js": f"{_V}/leaflet.heat-0.2.0/leaflet-heat.js",
     "leaflet-heat.js": f"{_V}/leaflet.heat-0.2.0/leaflet-heat.js",
+    # map controls (folium.plugins Fullscreen, MeasureControl, MiniMap, Draw at the versions they link)
+    "Control.FullScreen.min.js": f"{_V}/leaflet.fullscreen-3.0.0/Control.FullScreen.js",
+    "Control.FullScreen.css": f"{_V}/leaflet.fullscreen-3.0.0/Control.FullScreen.css",
+    "leaflet-measure.min.js": f"{_V}/leaflet-measure-2.1.7/leaflet-measure.min.js",
+    "leaflet-measure.min.css": f"{_V}/leaflet-measure-2.1.7/leaflet-measure.css",
+    "Control.MiniMap.js": f"{_V}/leaflet-minimap-3.6.1/Control.MiniMap.min.js",
+    "Control.MiniMap.css": f"{_V}/leaflet-minimap-3.6.1/Control.MiniMap.min.css",
+    "leaflet.draw.js": f"{_V}/leaflet-draw-1.0.2/leaflet.draw.js",
+    "leaflet.draw.css": f"{_V}/leaflet-draw-1.0.2/leaflet.draw.css",
 }
 #: icon fonts folium links for icon markers; HarmMap draws no icons, so these links are removed
 DROPPED = ("bootstrap-glyphicons.css", "all.min.css", "leaflet.awesome.rotate.min.css")

@@ -17,7 +17,7 @@ from folium.template import Template
 from layers.common import esc
 from layers.legend import HtmlControl
 
-__all__ = ["TILES", "base_map", "title_control", "TileNote", "CSS", "UKRAINE_CENTER", "UKRAINE_BBOX"]
+__all__ = ["TILES", "TILE_LABELS", "base_map", "title_control", "TileNote", "CSS", "UKRAINE_CENTER", "UKRAINE_BBOX"]
 
 UKRAINE_CENTER = (48.6, 31.3)
 UKRAINE_BBOX = (22.1, 44.3, 40.3, 52.4)   # lon_min, lat_min, lon_max, lat_max
@@ -29,8 +29,13 @@ TILES: dict[str, tuple[str, str] | None] = {
                         '&copy; <a href="https://carto.com/attributions">CARTO</a>'),
     "openstreetmap": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                       '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'),
+    "satellite": ("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+                  "Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community"),
     "none": None,
 }
+#: what the basemaps are for (cartodbpositron is the light one, fit for print)
+TILE_LABELS = {"cartodbpositron": "Light (print; online)", "openstreetmap": "OpenStreetMap (online)",
+               "satellite": "Satellite, Esri World Imagery (online)", "none": "No tiles (offline: outlines)"}
 
 CSS = """
 <style>
@@ -120,9 +125,12 @@ def base_map(*, tiles: str = "cartodbpositron", location=UKRAINE_CENTER, zoom: f
         raise ValueError(f"tiles must be one of {sorted(TILES)}, not {tiles!r}")
     m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, control_scale=True,
                    height=height, min_zoom=3, max_zoom=18)
+    # folium gives min/max zoom to its tile layer only; with no tiles Leaflet (and markercluster) need them
+    m.options["min_zoom"], m.options["max_zoom"] = 3, 18
     spec = TILES[tiles]
     if spec is not None:
-        folium.TileLayer(spec[0], attr=spec[1], name=tiles, max_zoom=19, subdomains="abcd").add_to(m)
+        folium.TileLayer(spec[0], attr=spec[1], name=TILE_LABELS.get(tiles, tiles), max_zoom=19,
+                         subdomains="abcd").add_to(m)
     m.get_root().header.add_child(Element(CSS), name="harmmap_css")
     if attribution:
         _Attribution(esc(attribution)).add_to(m)

@@ -120,7 +120,8 @@ function hmTip(P, r) {
 function hmMarker(P, r, radius) {
   var cs = Array.isArray(r[2]) ? r[2] : [r[2]];
   var m = L.circleMarker([r[0], r[1]], {radius: radius, color: "#222", weight: 1, opacity: 0.9,
-                                        fillColor: P.colors[cs[0]], fillOpacity: 0.85});
+                                        fillColor: P.colors[cs[0]], fillOpacity: 0.85,
+                                        className: "hm-incident"});
   m.options.hmCat = cs[0];
   m.options.hmId = r[5];
   m.bindTooltip(hmTip(P, r), {sticky: false, direction: "top"});

@@ -3,7 +3,10 @@ put the layers, legend, title and notes together.
 
 By count in view: points (<= :data:`POINTS_MAX`), client-side clusters (<= :data:`CLUSTERS_MAX`),
 else H3 hexagons counted by the store at a resolution following the zoom. The map says which it
-shows ("412 incidents", "18,230 incidents in 1,204 hexagons").
+shows ("412 incidents", "18,230 incidents in 1,204 hexagons"). An analyst can ask instead for a heat
+map (fine H3 cells weighted by incidents or fatalities) or an oblast choropleth (counts, or the share
+of one category) when boundaries are configured. Known facilities (hidden until ticked), the drawn
+filter area, the layer control, fullscreen, measure, mini-map and draw tools complete the map.
 
 Example
 -------
@@ -27,6 +30,11 @@ from harmmap.query import BBox, Filters
 from harmmap.taxonomy import Taxonomy, load_taxonomy
 from layers import assets
 from layers.basemap import UKRAINE_BBOX, UKRAINE_CENTER, TileNote, base_map, title_control
+from layers.choropleth import choropleth, choropleth_data, choropleth_legend
+from layers.controls import add_controls, filter_area
+from layers.facilities import MAX_POINTS as FACILITIES_MAX
+from layers.facilities import facilities as facilities_layer
+from layers.heat import heat, heat_data, heat_legend
 from layers.hexagons import hex_resolution, hexagons
 from layers.incidents import clusters, points
 from layers.legend import category_legend, hexagon_legend
@@ -39,7 +47,7 @@ POINTS_MAX = 2_000
 CLUSTERS_MAX = 20_000
 #: below this zoom the whole filter is shown (no viewport query): the country view
 VIEWPORT_ZOOM = 7
-MODES = ("auto", "points", "clusters", "hexagons")
+MODES = ("auto", "points", "clusters", "hexagons", "heat", "oblasts")
 INCIDENT_COLUMNS = ["incident_id", "date", "location", "categories", "geometry"]
 TITLE = "Attacks on civilian infrastructure"
 
@@ -98,6 +106,8 @@ def choose_mode(n: int, requested: str = "auto") -> str:
     -------
     >>> [choose_mode(n) for n in (0, 412, 18_000, 25_000)]
     ['points', 'points', 'clusters', 'hexagons']
+    >>> choose_mode(25_000, "heat")
+    'heat'
     """
     if requested not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {requested!r}")
@@ -117,7 +127,7 @@ def view_bbox(view: View | None) -> BBox | None:
     Example
     -------
     >>> view_bbox(View(8, (50.4, 30.5), (29.9, 50.1, 31.1, 50.7)))
-    (29.0, 49.5, 32.0, 51.0)
+    (29.0, 49.0, 32.0, 51.0)
     """
     if view is None or view.zoom is None or view.bounds is None or view.zoom < VIEWPORT_ZOOM:
         return None
@@ -156,19 +166,29 @@ def _plural(n: int, word: str) -> str:
 def build_map(store, filters: Filters, *, view: View | None = None, mode: str = "auto",
               tiles: str = "cartodbpositron", boundaries=None, synthetic: bool = False,
               sources: list[str] | tuple[str, ...] = (), tax: Taxonomy | None = None,
-              height: int | str = "100%") -> MapResult:
+              height: int | str = "100%", home: View | None = None, heat_weight: str = "incidents",
+              share_of: str | None = None, facilities=None, controls: bool = True) -> MapResult:
     """Build the incident map for ``filters`` (and the last ``view``) from ``store``.
 
-    ``store`` needs ``summary``, ``count``, ``incidents`` and ``hex_counts`` (a caching wrapper is
-    fine). ``boundaries`` is a GeoDataFrame of oblasts (outlines base) or None.
+    ``store`` needs ``summary``, ``count``, ``incidents``, ``hex_counts`` and ``counts_by`` (a caching
+    wrapper is fine). ``boundaries`` is a GeoDataFrame of oblasts (outlines base, choropleth) or None.
+    ``home`` is where the map opens (a view from a shared link) instead of the data's extent;
+    ``heat_weight`` ("incidents" or "fatalities") weighs the heat mode; ``share_of`` (a category) makes
+    the oblast choropleth show that category's share; ``facilities`` is ``harmmap.facilities.table()``.
     """
     tax = tax or load_taxonomy()
     summary = store.summary(filters)
     total = int(summary.get("incidents") or 0)
+    notes: list[str] = []
+    has_boundaries = boundaries is not None and len(boundaries) > 0
+    if mode == "oblasts" and not has_boundaries:
+        notes.append("the oblast choropleth needs boundaries (python -m harmmap boundaries load FILE --level 1)")
+        mode = "auto"
+    aggregate = mode in ("heat", "oblasts")        # drawn from the store's aggregates, whatever the count
     # The view matters only when the whole filter is too much to draw: then the store is asked for what
     # is in view. Otherwise the map's script stays the same however the analyst pans, so the browser keeps
     # its map (and a click on an incident is not lost to a rebuilt map).
-    needs_view = total > CLUSTERS_MAX or (mode == "points" and total > POINTS_MAX)
+    needs_view = not aggregate and (total > CLUSTERS_MAX or (mode == "points" and total > POINTS_MAX))
     vb = view_bbox(view) if needs_view else None
     f_view = filters.replace(bbox=_intersect(filters.bbox, vb)) if vb else filters
     in_view = store.count(f_view) if vb else total
@@ -179,11 +199,19 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
     # query, or hexagons at a resolution other than the default): then the view the browser had, so
     # that rebuilding the map does not move it. An unchanged script keeps the browser's own view.
     view_dependent = vb is not None or (chosen == "hexagons" and resolution != hex_resolution(None))
-    if view_dependent and view.center is not None:
+    area = filter_area(filters)
+    if view_dependent and home is not None and view is home:
+        location, zoom, fit = home.center, home.zoom, None      # a shared link's view, exactly
+    elif view_dependent and view.center is not None:
         # snapped, so that small pans rebuild nothing: the centre of the queried box, the whole zoom level
         vbox = vb or view.bounds
         location = ((vbox[1] + vbox[3]) / 2, (vbox[0] + vbox[2]) / 2) if vb else view.center
         location, zoom, fit = (round(location[0], 2), round(location[1], 2)), round(view.zoom), None
+    elif home is not None and home.center is not None and home.zoom is not None:
+        location, zoom, fit = home.center, home.zoom, None
+    elif area is not None:
+        b = area.bounds
+        location, zoom, fit = ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2), 8, b
     else:
         bbox = summary.get("bbox") or UKRAINE_BBOX
         location, zoom, fit = UKRAINE_CENTER, 6, bbox
@@ -191,16 +219,30 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
     if synthetic and attribution:
         attribution += " (Synthetic demo data)"
     m = base_map(tiles=tiles, location=location, zoom=zoom, attribution=attribution, height=height)
-    notes: list[str] = []
-    if boundaries is not None and len(boundaries):
-        outlines(boundaries).add_to(m)
+    outline = None
+    if has_boundaries:
+        ol = outlines(boundaries)
+        ol.add_to(m)
+        outline = next((f for f in ol.geojson["features"] if f["properties"]["k"] == "country"), None)
         tile_note = "Basemap tiles need internet; showing outlines only"
     else:
         tile_note = "Basemap tiles need internet; no boundaries configured (harmmap boundaries load)"
     if tiles == "none":
-        tile_note = ("No basemap tiles: showing oblast outlines" if boundaries is not None
+        tile_note = ("No basemap tiles: showing oblast outlines" if has_boundaries
                      else "No basemap tiles and no boundaries configured")
     TileNote(tile_note, always=(tiles == "none")).add_to(m)
+    if facilities is not None and len(facilities):
+        # the box the map already depends on (a viewport query), else the data's extent: never the raw view,
+        # so that panning does not rebuild the map (and untick the layer)
+        fb = None
+        if len(facilities) > FACILITIES_MAX:
+            db = summary.get("bbox")
+            fb = vb or (area.bounds if area is not None else None) or (
+                (db[0] - 0.2, db[1] - 0.2, db[2] + 0.2, db[3] + 0.2) if db else None)
+        fl = facilities_layer(facilities, {"bbox": fb, "tax": tax})
+        fl.add_to(m)
+        if fl.available > fl.drawn:
+            notes.append(f"known facilities: {fl.drawn:,} of {fl.available:,} drawn (zoom in for the rest)")
 
     where = f" in view (of {total:,})" if vb and in_view < total else ""
     res = MapResult(m, chosen, total, in_view, 0)
@@ -223,6 +265,29 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
             notes.append(f"showing the latest {len(df):,} of {in_view:,}; zoom in or filter to see the rest")
         if layer.payload["missing_coords"]:
             notes.append(f"{layer.payload['missing_coords']:,} incident(s) without coordinates are not drawn")
+    elif chosen == "heat":
+        hx, hres = heat_data(store, filters)
+        layer = heat(hx, {"weight": heat_weight})
+        layer.add_to(m)
+        heat_legend(layer, hres).add_to(m)
+        res.drawn, res.cells, res.resolution = int(hx["incidents"].sum()) if len(hx) else 0, layer.points, hres
+        what = "" if heat_weight == "incidents" else f", {layer.total:,} killed (reported)"
+        res.status = f"{_plural(res.drawn, 'incident')}{what} as heat ({_plural(layer.points, 'cell')})"
+    elif chosen == "oblasts":
+        base = filters.replace(categories=()) if share_of else filters
+        counts = store.counts_by(base, "admin1")
+        share_counts = store.counts_by(filters.replace(categories=(share_of,)), "admin1") if share_of else None
+        data = choropleth_data(boundaries, counts, share_counts)
+        layer = choropleth(data, {"value": "share" if share_of else "incidents",
+                                  "label": tax.label(share_of) if share_of else ""})
+        layer.add_to(m)
+        choropleth_legend(layer).add_to(m)
+        res.drawn, res.cells = layer.incidents, int((data["incidents"] > 0).sum())
+        res.status = f"{_plural(res.drawn, 'incident')} in {_plural(res.cells, 'oblast')}"
+        if share_of:
+            res.status += f" · share that hit {tax.label(share_of)}"
+        if layer.unmatched:
+            notes.append(f"{layer.unmatched:,} incident(s) have no oblast on these boundaries")
     else:
         hx = store.hex_counts(f_view, resolution)
         layer = hexagons(hx, {"tax": tax})
@@ -232,14 +297,18 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
         res.status = f"{_plural(layer.incidents, 'incident')}{where} in {_plural(layer.cells, 'hexagon')}"
         if layer.incidents < in_view:
             notes.append(f"{in_view - layer.incidents:,} incident(s) without coordinates are not drawn")
+    if area is not None:
+        area.add_to(m)
 
     res.title = map_title(filters, summary)
-    desc = filters.replace(date_from=None, date_to=None, bbox=None).describe()
+    desc = filters.replace(date_from=None, date_to=None).describe()
     res.subtitle = res.status + ("" if desc == "all incidents" else f" · {desc}")
     res.notes = notes
     src = ("Data: " + ", ".join(sources)) if sources else ""
     sub = res.subtitle + ("" if not notes else " · " + "; ".join(notes))
     title_control(res.title, sub, src, synthetic=synthetic).add_to(m)
+    if controls:
+        add_controls(m, tiles=tiles, outline=outline)
     if fit is not None:
         m.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(10, 10))
     assets.localize(m)

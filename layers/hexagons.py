@@ -1,7 +1,8 @@
 """H3 hexagons shaded by how many incidents fell in each (from ``store.hex_counts``).
 
 Used when there are too many incidents to send as points (more than ~20,000). The tooltip of each
-hexagon says its count, fatalities and most frequent category; all text is escaped in Python.
+hexagon says its count, fatalities and most frequent category; all text is escaped in Python. Each
+hexagon carries its cell (``properties.h3``) so that a click on it can filter to it (:mod:`ui.map`).
 
 Example
 -------
@@ -60,7 +61,7 @@ def nice_bins(counts, k: int = len(SEQUENTIAL)) -> list[tuple[int, int]]:
     Example
     -------
     >>> nice_bins([1, 2, 3, 40, 400])
-    [(1, 1), (2, 2), (3, 29), (30, 299), (300, 400)]
+    [(1, 1), (2, 2), (3, 19), (20, 99), (100, 400)]
     """
     c = np.asarray([x for x in counts if x and x > 0], dtype=float)
     if not len(c):
@@ -121,8 +122,9 @@ class HexagonLayer(Layer):
                 tip += f"<br>{int(f):,} killed (reported)"
             if tc is not None and not pd.isna(tc):
                 tip += f"<br>most often: {esc(tax.label(str(tc)))}"
+            tip += "<br><i>click to filter to this hexagon</i>"
             feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                          "properties": {"c": self.colors[_bin_of(n, self.bins)], "t": tip}})
+                          "properties": {"c": self.colors[_bin_of(n, self.bins)], "t": tip, "h3": cid}})
         self.geojson = {"type": "FeatureCollection", "features": feats}
         self.incidents = int(data["incidents"].sum()) if len(data) else 0
 

@@ -97,7 +97,7 @@ class IncidentLayer(JSCSSMixin, Layer):
         self.cluster = bool(cluster)
         self.radius = int(radius)
         self.helpers = JS_HELPERS
-        self.icon_js = _CLUSTER_ICON
+        self.icon_js = _CLUSTER_ICON.strip()   # "return\nfunction" would return nothing
         opts = {"chunkedLoading": True, "showCoverageOnHover": False, "maxClusterRadius": 50,
                 "spiderfyOnMaxZoom": True, "disableClusteringAtZoom": 13}
         opts.update(cluster_options or {})

@@ -99,6 +99,11 @@ def _hex_counts(url: str, version: str, f: Filters, resolution: int) -> pd.DataF
 
 
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=32)
+def _counts_by(url: str, version: str, f: Filters, by: str) -> pd.DataFrame:
+    return get_store(url).counts_by(f, by)
+
+
+@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=32)
 def _timeseries(url: str, version: str, f: Filters, freq: str, by: str | None) -> pd.DataFrame:
     return get_store(url).timeseries(f, freq=freq, by=by)
 
@@ -128,6 +133,9 @@ class CachedStore:
 
     def hex_counts(self, f: Filters, resolution: int) -> pd.DataFrame:
         return _hex_counts(self.url, self.info.version, f, resolution)
+
+    def counts_by(self, f: Filters, by: str) -> pd.DataFrame:
+        return _counts_by(self.url, self.info.version, f, by)
 
     def timeseries(self, f: Filters, freq: str = "week", by: str | None = "group") -> pd.DataFrame:
         return _timeseries(self.url, self.info.version, f, freq, by)
