@@ -7,6 +7,7 @@ import streamlit as st
 
 from harmmap.ingest import group_files
 from ui import data
+from ui.auth import can, current_user
 from ui.common import context
 
 ctx = context()
@@ -17,6 +18,10 @@ st.markdown("#### Loaded data sets")
 data.show_datasets(ctx.store.raw)
 
 st.markdown("#### Load files")
+if not can("load"):
+    st.info(f"Signed in as {current_user().name} ({current_user().role}): loading data needs the editor role.",
+            icon=":material/lock:")
+    st.stop()
 paths = data.upload_section(ps)
 items, notes = group_files(paths)
 for note in notes:
