@@ -77,6 +77,8 @@ def coarsen_frame(gdf, km: float):
         out["lon"], out["lat"] = coarsen_lonlat(out["lon"], out["lat"], km)
     if "geo_precision" in out.columns:
         out["geo_precision"] = f"coarsened to ~{km:g} km"
+    if "footprint_wkt" in out.columns:
+        out["footprint_wkt"] = None         # the exact outline of a non-point feature
     for c in [c for c in out.columns if c.startswith("h3_r")]:
         out = out.drop(columns=c)           # finer cells would give the exact place away
     return out

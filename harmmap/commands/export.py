@@ -29,6 +29,9 @@ def add_parser(sub):
     add_db_arg(p)
     p.add_argument("--boundaries", default="auto", metavar="FILE",
                    help="oblast outlines for the briefing map (default: the configured ones, if any)")
+    p.add_argument("--coarsen-km", type=float, default=0.0, metavar="KM",
+                   help="data formats: snap coordinates to a grid of about KM km (sensitive records; "
+                        "geo_precision says so). Evidence packages always keep exact coordinates.")
     p.add_argument("--json", action="store_true", help='print {"path", "format", "rows", "sha256"}')
     return p
 
@@ -86,6 +89,10 @@ def run(args) -> int:
             rows = briefing_pack(store, filters, out, boundaries=args.boundaries)["incidents"]
         else:
             gdf = export.export_frame(store, filters)
+            if args.coarsen_km > 0:
+                from harmmap.sensitive import coarsen_frame
+
+                gdf = coarsen_frame(gdf, args.coarsen_km)
             export.write(gdf, out, fmt)
             rows = len(gdf)
     except (OSError, StoreError, ValueError) as exc:

@@ -35,3 +35,25 @@ def test_coarsened_points_move_less_than_the_grid_and_lose_fine_cells():
     out = sensitive.coarsen_frame(gdf, 5)
     assert "h3_r8" not in out.columns and out["geo_precision"].iloc[0] == "coarsened to ~5 km"
     assert out.geometry.x.iloc[0] != 30.5234 and gdf.geometry.x.iloc[0] == 30.5234
+
+
+def test_export_command_coarsens_coordinates(tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "s.duckdb"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "harmmap", *a], cwd=ROOT, capture_output=True,  # noqa: E731
+                                    text=True, check=True)
+    run("demo", "--n", "200", "--db", str(db))
+    run("export", "--db", str(db), "-o", str(tmp_path / "exact.csv"))
+    run("export", "--db", str(db), "-o", str(tmp_path / "coarse.csv"), "--coarsen-km", "5")
+    exact = pd.read_csv(tmp_path / "exact.csv", encoding="utf-8-sig")
+    coarse = pd.read_csv(tmp_path / "coarse.csv", encoding="utf-8-sig")
+    assert len(exact) == len(coarse) == 200
+    assert (coarse["geo_precision"] == "coarsened to ~5 km").all()
+    assert not any(c.startswith("h3_r") for c in coarse.columns)
+    assert (coarse[["lon", "lat"]].round(6) != exact[["lon", "lat"]].round(6)).any(axis=1).mean() > 0.9
