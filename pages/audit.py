@@ -1,10 +1,9 @@
-"""Audit page (being built)."""
+"""Corrections page: the audit trail of analysts' category corrections (filter, open, download)."""
 
 from __future__ import annotations
 
-import streamlit as st
-
+from ui.audit import show_audit
 from ui.common import context
 
 ctx = context()
-st.info("This page is not built yet.")
+show_audit(ctx.store)
