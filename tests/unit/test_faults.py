@@ -76,12 +76,11 @@ def own_pg():
 @pytest.mark.postgis
 def test_the_server_going_away_is_a_clear_message_and_the_store_recovers(own_pg):
     from harmmap.demo import ensure_demo_store
+    from tests.conftest import _drop_pg_schema, _fresh_pg_schema
 
-    url, pg = own_pg
-    store = open_store(url)
-    if store.count(Filters()) == 0:
-        store.close()
-        store = ensure_demo_store(url, n=200)
+    base, pg = own_pg
+    url, schema_name = _fresh_pg_schema(base)      # its own schema: other tests share the server
+    store = ensure_demo_store(url, n=200)
     n = store.count(Filters())
     pg.pause()
     with pytest.raises(StoreError) as exc:
@@ -101,3 +100,4 @@ def test_the_server_going_away_is_a_clear_message_and_the_store_recovers(own_pg)
                 raise
             time.sleep(0.2)
     store.close()
+    _drop_pg_schema(base, schema_name)
