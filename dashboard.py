@@ -2,8 +2,9 @@
 
 Page config, the store (built from the synthetic demo data on first run, with a progress bar), the
 shared filter sidebar (one Filters object mirrored in the URL), the synthetic-data banner, and
-navigation over the pages in pages/ (st.navigation takes over from Streamlit's automatic
-pages/ discovery, so every page runs through this entrypoint).
+navigation over the pages in app_pages/. Not "pages/": Streamlit serves a folder of that name by its
+automatic multipage discovery until the entrypoint has run once, so on a freshly started server a shared link
+to /trends would run the page without this entrypoint (no store, no filters, and no login check).
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ st.set_page_config(page_title="HarmMap", page_icon="🗺️", layout="wide", ini
 user = require_login()      # when login is configured, nothing below runs until the user has signed in
 
 PAGES = [
-    st.Page(str(ROOT / "pages" / "map.py"), title="Map", icon=":material/map:", url_path="map", default=True),
-    st.Page(str(ROOT / "pages" / "trends.py"), title="Trends", icon=":material/bar_chart:", url_path="trends"),
-    st.Page(str(ROOT / "pages" / "patterns.py"), title="Patterns", icon=":material/insights:", url_path="patterns"),
-    st.Page(str(ROOT / "pages" / "briefing.py"), title="Briefing", icon=":material/slideshow:", url_path="briefing"),
-    st.Page(str(ROOT / "pages" / "data.py"), title="Data", icon=":material/upload_file:", url_path="data"),
-    st.Page(str(ROOT / "pages" / "audit.py"), title="Corrections", icon=":material/history:", url_path="audit"),
+    st.Page(str(ROOT / "app_pages" / "map.py"), title="Map", icon=":material/map:", url_path="map", default=True),
+    st.Page(str(ROOT / "app_pages" / "trends.py"), title="Trends", icon=":material/bar_chart:", url_path="trends"),
+    st.Page(str(ROOT / "app_pages" / "patterns.py"), title="Patterns", icon=":material/insights:", url_path="patterns"),
+    st.Page(str(ROOT / "app_pages" / "briefing.py"), title="Briefing", icon=":material/slideshow:", url_path="briefing"),
+    st.Page(str(ROOT / "app_pages" / "data.py"), title="Data", icon=":material/upload_file:", url_path="data"),
+    st.Page(str(ROOT / "app_pages" / "audit.py"), title="Corrections", icon=":material/history:", url_path="audit"),
 ]
 nav = st.navigation(PAGES)
 apply_theme()

@@ -10,6 +10,7 @@ import streamlit as st
 from harmmap.query import Filters
 from ui.sidebar import clear_filters
 from ui.store import CachedStore
+from ui.text import md_text
 
 __all__ = ["Context", "set_context", "context", "synthetic_banner", "empty_state", "SYNTHETIC_TEXT"]
 
@@ -50,5 +51,5 @@ def synthetic_banner(store: CachedStore) -> None:
 
 def empty_state(filters: Filters, where: str = "") -> None:
     """No incidents match: say so, say what is filtered, offer to clear the filters."""
-    st.info(f"No incidents match these filters{where} ({filters.describe()}).", icon=":material/search_off:")
+    st.info(f"No incidents match these filters{where} ({md_text(filters.describe())}).", icon=":material/search_off:")
     st.button("Clear filters", on_click=clear_filters, key=f"empty_clear{where}")

@@ -15,9 +15,12 @@ from urllib.parse import quote, urlparse
 
 import streamlit as st
 
+from harmmap.sensitive import is_graphic
 from harmmap.store import ConflictError, StoreError
 from harmmap.taxonomy import UNCLASSIFIED, Taxonomy, load_taxonomy
 from layers.common import esc
+from ui.auth import can, current_user
+from ui.text import md_text
 
 __all__ = ["incident_id_from_tooltip", "detail_html", "show_detail", "safe_link", "category_label",
            "correction_options", "analyst_name", "md_text", "correction_problems", "comparison_html",
@@ -28,6 +31,7 @@ __all__ = ["incident_id_from_tooltip", "detail_html", "show_detail", "safe_link"
 USER_ENV = "HARMMAP_USER"
 _NAME_KEY = "hm_analyst_name"        # the name typed in the form, remembered for the session
 _FLASH_KEY = "hm_detail_flash"       # (incident_id, kind, message): the last save's outcome, kept across reruns
+_REVEAL_KEY = "hm_detail_revealed"     # the incident whose graphic description the analyst chose to read
 _SEEN_KEY = "hm_detail_seen"         # {form key: override version stored when that form was first drawn}
 _NONCE_KEY = "hm_detail_nonce"       # bumped after a save so the form starts from the stored values
 
@@ -112,21 +116,6 @@ def detail_html(inc: dict) -> str:
             f"{esc(inc.get('description'))}</div></div>"
             f"<div style='margin-top:6px'><b>Sources</b><ul style='margin:0;padding-left:18px'>{links}</ul></div>"
             f"</div>")
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=\"'])")
-
-
-def md_text(text) -> str:
-    r"""Untrusted text made literal inside Streamlit markdown (st.success, st.caption...): every markdown
-    character backslash-escaped, so a name like ``[x](javascript:...)`` stays text, not a link.
-
-    Example
-    -------
-    >>> print(md_text("[x](javascript:alert(1)) **b**"))
-    \[x\]\(javascript\:alert\(1\)\) \*\*b\*\*
-    """
-    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text)).replace("\n", " ")
 
 
 def _when(at) -> str:
@@ -265,6 +254,10 @@ def selected_incident(clicked: str | None, remembered: str | None, filter_ids: S
 
 
 def _login_info() -> dict:
+    from ui.auth import login_mode
+
+    if login_mode()[0] == "password":        # the password file's user (ui/auth.py)
+        return {"is_logged_in": True, "name": current_user().name}
     try:
         return dict(st.user.to_dict())
     except Exception:   # no login configured, or no script context (bare mode)
@@ -373,12 +366,23 @@ def show_detail(store, incident_id: str | None) -> None:
         return
     inc = store.raw.incident(incident_id)
     if inc is None:
-        st.caption(f"Incident {incident_id!r} is no longer in the store.")
+        st.caption(f"Incident {md_text(incident_id)} is not in the store.")
         return
     flash = st.session_state.get(_FLASH_KEY)
     if flash and flash[0] != incident_id:
         flash = st.session_state.pop(_FLASH_KEY)   # another incident: the last outcome is done with
     elif flash and flash[1] == "success":
         st.success(flash[2], icon=":material/check_circle:")
-    st.html(detail_html(inc))
-    correction_form(store, inc)
+    shown = inc
+    if is_graphic(inc.get("description")) and st.session_state.get(_REVEAL_KEY) != incident_id:
+        st.warning("This incident's description is graphic (data/graphic_terms.txt).", icon=":material/visibility_off:")
+        if st.button("Show the description", key="hm_reveal"):
+            st.session_state[_REVEAL_KEY] = incident_id
+            st.rerun()
+        shown = {**inc, "description": "(hidden: graphic description)"}
+    st.html(detail_html(shown))
+    if can("correct"):
+        correction_form(store, inc)
+    else:
+        user = current_user()
+        st.caption(f"Signed in as {md_text(user.name)} ({user.role}): correcting categories needs the editor role.")

@@ -29,7 +29,7 @@ __all__ = ["COLUMNS", "MAP_PAGE", "md", "map_url", "frame", "spikes", "waves", "
            "emerging", "regions", "periods", "show_findings", "similarity_heatmap", "study_area_note"]
 
 ROOT = Path(__file__).resolve().parent.parent
-MAP_PAGE = str(ROOT / "pages" / "map.py")
+MAP_PAGE = str(ROOT / "app_pages" / "map.py")
 #: the incident columns the analyses use
 COLUMNS = ("incident_id", "date", "date_precision", "time", "lon", "lat", "geo_precision", "admin1", "categories",
            "fatalities", "h3_r5", "h3_r6", "h3_r7")

@@ -18,6 +18,7 @@ import streamlit as st
 
 from harmmap.query import Filters
 from harmmap.taxonomy import load_taxonomy
+from ui.text import md_text
 
 __all__ = ["sidebar", "clear_filters", "set_date_range", "set_extra_filter", "FILTER_PARAMS", "KEYS"]
 
@@ -150,8 +151,8 @@ def sidebar(store) -> Filters:
         extra: Filters = st.session_state.get(_EXTRA) or Filters()
         f = extra.replace(date_from=date_from, date_to=date_to, categories=tuple(chosen), admin1=tuple(admin1),
                           sources=tuple(sources), text=text.strip())
-        if extra != Filters():
-            st.caption("Also filtered from the link: " + extra.describe())
+        if extra.describe() != Filters().describe():
+            st.caption("Also filtered from the link: " + md_text(extra.describe()))
         st.button("Clear filters", on_click=clear_filters, key="f_clear", disabled=f.is_empty)
     _write_url(f)
     return f

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
-PAGE = str(ROOT / "pages" / "briefing.py")
+PAGE = str(ROOT / "app_pages" / "briefing.py")
 
 
 @pytest.fixture(scope="module")

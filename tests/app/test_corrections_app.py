@@ -56,7 +56,7 @@ def test_a_link_opens_the_detail_with_the_correction_form(store_env):
 
 def test_corrections_page_lists_the_override(store_env):
     at = run(AppTest.from_file(ENTRY, default_timeout=120))
-    run(at.switch_page(str(ROOT / "pages" / "audit.py")))
+    run(at.switch_page(str(ROOT / "app_pages" / "audit.py")))
     df = at.dataframe[0].value
     assert df["incident_id"].tolist() == ["hostile:004"] and df["new"].tolist() == ["Water"]
     assert df["link"].tolist() == ["/?ids=hostile:004"] and df["user"].tolist() == [hostile.PAYLOADS["img_onerror"]]

@@ -42,7 +42,7 @@ def test_map_page_builds_the_demo_and_shows_the_map(store_env):
 
 def test_trends_page_through_the_entrypoint(store_env):
     at = run(AppTest.from_file(ENTRY, default_timeout=120))
-    run(at.switch_page(str(ROOT / "pages" / "trends.py")))
+    run(at.switch_page(str(ROOT / "app_pages" / "trends.py")))
     t = texts(at)
     assert "per week" in t and "25,000 incidents" in t and "Synthetic demo data" in t
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")

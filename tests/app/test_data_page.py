@@ -89,7 +89,7 @@ def test_data_page_lists_the_demo_data_set(store_env):
     at = AppTest.from_file(ENTRY, default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    at.switch_page(str(ROOT / "pages" / "data.py")).run()
+    at.switch_page(str(ROOT / "app_pages" / "data.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
     row = table[table["Data set"] == "demo"].iloc[0]

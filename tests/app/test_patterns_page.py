@@ -16,7 +16,7 @@ from harmmap import demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
-PAGE = str(ROOT / "pages" / "patterns.py")
+PAGE = str(ROOT / "app_pages" / "patterns.py")
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from ui import sidebar, trends
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
-PAGE = str(ROOT / "pages" / "trends.py")
+PAGE = str(ROOT / "app_pages" / "trends.py")
 
 
 @pytest.fixture(scope="module")

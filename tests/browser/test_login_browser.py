@@ -26,7 +26,7 @@ def locked_server(tmp_path_factory, chromium_ok):
         srv.stop()
 
 
-@pytest.mark.parametrize("path", ["/", "/trends", "/data", "/audit", "/briefing?present=1", "/map?adm1=Kharkiv"])
+@pytest.mark.parametrize("path", ["/", "/trends", "/data", "/audit", "/briefing?present=1", "/?adm1=Kharkiv"])
 def test_nothing_is_shown_before_signing_in(locked_server, page, path):
     page.goto(locked_server.url + path)
     page.get_by_role("button", name="Sign in").wait_for()

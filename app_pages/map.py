@@ -22,6 +22,7 @@ from ui.map import (
     playback,
     write_url,
 )
+from ui.text import md_text
 
 ctx = context()
 store, filters = ctx.store, ctx.filters
@@ -46,8 +47,8 @@ res = build_map(store, shown, view=view or home, home=home, mode=opts["mode"], t
                 boundaries=boundaries, synthetic=store.info.synthetic, sources=store.info.sources,
                 heat_weight=opts["weight"], share_of=opts["share"] or None, facilities=facilities.table())
 with top[0]:
-    st.markdown(f"**{res.title}**")
-    st.caption(res.subtitle + (" · " + "; ".join(res.notes) if res.notes else ""))
+    st.markdown(f"**{md_text(res.title)}**")
+    st.caption(md_text(res.subtitle + (" · " + "; ".join(res.notes) if res.notes else "")))
     if has_area(filters):
         st.button("Clear drawn area", on_click=clear_area, icon=":material/layers_clear:", key="map_clear_area")
 

@@ -10,6 +10,7 @@ import streamlit as st
 from harmmap.taxonomy import load_taxonomy
 from ui import patterns as pt
 from ui.common import context, empty_state
+from ui.text import md_text
 
 ctx = context()
 store, filters = ctx.store, ctx.filters
@@ -18,7 +19,7 @@ tax = load_taxonomy()
 summary = store.summary(filters)
 n = int(summary.get("incidents") or 0)
 st.markdown("### Patterns: is it a campaign or chance?")
-st.caption(f"{n:,} incidents · {filters.describe()} · Data: {', '.join(store.info.sources)}"
+st.caption(f"{n:,} incidents · {md_text(filters.describe())} · Data: {md_text(', '.join(store.info.sources))}"
            + (" · Synthetic demo data" if store.info.synthetic else "")
            + " · Every test corrects for the number of tests it ran; each finding opens its incidents on the map.")
 if n == 0:

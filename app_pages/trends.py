@@ -8,6 +8,7 @@ import streamlit as st
 from layers.compose import map_title
 from ui import trends as tr
 from ui.common import context, empty_state
+from ui.text import md_text
 
 ctx = context()
 store, filters = ctx.store, ctx.filters
@@ -29,9 +30,9 @@ n = int(summary.get("incidents") or 0)
 word = tr.VALUE_WORD[value]
 title = map_title(filters, summary).replace("Attacks on civilian infrastructure",
                                             f"Attacks on civilian infrastructure: {word.lower()} per {freq}")
-st.markdown(f"### {title}")
+st.markdown(f"### {md_text(title)}")
 src = ", ".join(store.info.sources)
-st.caption(f"{n:,} incidents · {filters.describe()} · Data: {src}"
+st.caption(f"{n:,} incidents · {md_text(filters.describe())} · Data: {md_text(src)}"
            + (" · Synthetic demo data" if store.info.synthetic else "")
            + f" · An incident in several {by}s counts once in each, so the bars can stack above the total."
            + (" · Fatalities not reported count as 0." if value == "fatalities" else ""))
