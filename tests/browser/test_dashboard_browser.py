@@ -73,7 +73,7 @@ def test_url_filters_reopen_the_same_view(server, page, artifacts):
     assert sidebar.get_by_text("Utilities · Energy", exact=False).first.is_visible()
     legend = frame.locator(".hm-legend").inner_text()
     assert "Energy (electricity)" in legend and f"{n:,}" in legend
-    assert frame.locator("path.leaflet-interactive").count() == n        # points: one circle each
+    assert frame.locator("path.hm-incident").count() == n                # points: one circle each
     page.screenshot(path=str(artifacts / "map_sumy_energy.png"))
     only_tiles_were_blocked(page)
 
@@ -81,7 +81,7 @@ def test_url_filters_reopen_the_same_view(server, page, artifacts):
 def test_clicking_an_incident_opens_the_detail_panel(server, page, artifacts):
     page.goto(server.url + "/?adm1=Chernivtsi")
     iframe, frame = wait_map(page, "What was hit")
-    dots = frame.locator("path.leaflet-interactive")
+    dots = frame.locator("path.hm-incident")
     dots.last.click(force=True)          # the topmost circle (others may lie under it)
     panel = page.get_by_text("Description", exact=True)
     panel.wait_for()

@@ -356,10 +356,6 @@ def test_other_pages_keep_hostile_text_inert(hostile_server, page, artifacts, pa
     assert_inert(page, f"{path} page")
 
 
-@pytest.mark.xfail(strict=False, reason="app_pages/trends.py and app_pages/patterns.py write source names into st.caption "
-                                        "markdown unescaped: '[click me](javascript:...)' shows as the words 'click me' "
-                                        "(inert: href '#'), and a URL inside a name is auto-linked; escape with "
-                                        "ui.detail.md_text")
 @pytest.mark.parametrize("path", ["trends", "patterns"])
 def test_markdown_payloads_show_literally_in_captions(hostile_server, page, path):
     page.goto(f"{hostile_server.url}/{path}")
