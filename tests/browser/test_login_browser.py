@@ -40,11 +40,11 @@ def test_nothing_is_shown_before_signing_in(locked_server, page, path):
 def test_wrong_password_then_sign_in(locked_server, page, artifacts):
     page.goto(locked_server.url + "/")
     page.get_by_label("User name").fill("viewer1")
-    page.get_by_label("Password").fill("nope")
+    page.locator("input[type=password]").fill("nope")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Wrong user name or password.").wait_for()
     page.screenshot(path=str(artifacts / "login.png"))
-    page.get_by_label("Password").fill("viewer-pass-1")
+    page.locator("input[type=password]").fill("viewer-pass-1")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").first.wait_for()
     iframe, frame = map_frame(page)

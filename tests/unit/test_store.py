@@ -225,10 +225,10 @@ def test_counts_by(loaded):
 def test_hex_counts_and_top_category(loaded):
     hx = loaded.hex_counts(Filters(), 4)
     assert hx["incidents"].sum() == 6 and hx["h3"].dtype == "int64"
-    kyiv = h3.str_to_int(h3.latlng_to_cell(50.45, 30.52, 4))
-    row = hx.set_index("h3").loc[kyiv]
-    assert row["incidents"] == 2 and row["top_category"] == "unclassified"
-    kharkiv = h3.str_to_int(h3.latlng_to_cell(49.99, 36.23, 4))
+    kyiv = sorted({h3.str_to_int(cell(50.45, 30.52, 4)), h3.str_to_int(cell(50.4, 30.6, 4))})   # b2, b3
+    rows = hx.set_index("h3").loc[kyiv]
+    assert rows["incidents"].sum() == 2 and set(rows["top_category"]) == {"unclassified"}
+    kharkiv = h3.str_to_int(cell(49.99, 36.23, 4))
     assert hx.set_index("h3").loc[kharkiv, "top_category"] == "education"   # alphabetical tie-break
     with pytest.raises(ValueError):
         loaded.hex_counts(Filters(), 9)
