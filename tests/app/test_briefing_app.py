@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 PAGE = str(ROOT / "app_pages" / "briefing.py")
-
-
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("app") / "harmmap.duckdb"))
-    yield
-    mp.undo()
 
 
 def run(at: AppTest) -> AppTest:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 
 
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("app") / "harmmap.duckdb"))
-    yield
-    mp.undo()
-
-
 def texts(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [w.value for w in at.warning]
     parts += [i.value for i in at.info]
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))      # data text is markdown-escaped (ui/text.py)
+    return plain("\n".join(parts))      # data text is markdown-escaped (ui/text.py)
 
 
 def run(at: AppTest) -> AppTest:

@@ -39,14 +39,6 @@ def own_mappings(tmp_path, monkeypatch):
     monkeypatch.setenv("HARMMAP_MAPPINGS_DIR", str(tmp_path / "mappings"))
 
 
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("app") / "harmmap.duckdb"))
-    yield
-    mp.undo()
-
-
 def write_csv(path: Path, rows: list[list], header=("id", "date", "latitude", "longitude", "place", "description")):
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 
 
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("app") / "harmmap.duckdb"))
-    yield
-    mp.undo()
-
-
 def captions(at) -> str:
-    return re.sub(r"\\(.)", r"\1", "\n".join(c.value for c in at.caption))   # data text is markdown-escaped
+    return plain("\n".join(c.value for c in at.caption))   # data text is markdown-escaped
 
 
 def run(at: AppTest) -> AppTest:
@@ -55,8 +47,8 @@ def test_time_playback_shows_one_week_then_cumulative(store_env):
     run(at)
     at.select_slider(key="map_play_week").set_value(dt.date(2022, 11, 28))     # a Monday
     run(at)
-    title = re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in at.markdown))
+    title = plain("\n".join(m.value for m in at.markdown))
     assert "28 Nov 2022 to 4 Dec 2022" in title
     at.toggle(key="map_play_cum").set_value(True)
     run(at)
-    assert "24 Feb 2022" in re.sub(r"\\(.)", r"\1", "\n".join(m.value for m in at.markdown))
+    assert "24 Feb 2022" in plain("\n".join(m.value for m in at.markdown))

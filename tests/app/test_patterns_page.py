@@ -19,14 +19,6 @@ ENTRY = str(ROOT / "dashboard.py")
 PAGE = str(ROOT / "app_pages" / "patterns.py")
 
 
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("patterns") / "harmmap.duckdb"))
-    yield
-    mp.undo()
-
-
 def patterns_page(**state) -> AppTest:
     """The Patterns page through the entrypoint; widget state is set before the first run (AppTest keeps
     only the first run of an st.navigation app reliable)."""

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import sidebar, trends
@@ -17,14 +16,6 @@ from ui import sidebar, trends
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "dashboard.py")
 PAGE = str(ROOT / "app_pages" / "trends.py")
-
-
-@pytest.fixture(scope="module")
-def store_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HARMMAP_DATABASE_URL", str(tmp_path_factory.mktemp("trends") / "harmmap.duckdb"))
-    yield
-    mp.undo()
 
 
 def trends_page(**state) -> AppTest:
