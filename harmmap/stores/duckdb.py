@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from harmmap.query import Filters
-from harmmap.store import ConflictError, StoreError
+from harmmap.store import StoreError
 from harmmap.stores import sql as S
 
 __all__ = ["DuckdbStore", "Filters"]
@@ -294,11 +294,7 @@ class DuckdbStore(S.SqlStore):
                 raise StoreError(f"no incident {incident_id!r}")
             row = cur.execute('SELECT categories, "user", "at", version FROM overrides WHERE incident_id = ?',
                               [incident_id]).fetchone()
-            current = int(row[3]) if row else 0
-            if expected_version is not None and int(expected_version) != current:
-                raise ConflictError(S.conflict_message(incident_id, row[1:] if row else None, expected_version))
-            old = list(row[0]) if row and row[0] is not None else None
-            version = current + 1
+            old, version = S.next_override(incident_id, row, expected_version)
             now = S.utcnow()
             cur.execute("DELETE FROM overrides WHERE incident_id = ?", [incident_id])
             cur.execute('INSERT INTO overrides (incident_id, categories, "user", "at", reason, version) '

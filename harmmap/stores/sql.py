@@ -399,6 +399,19 @@ def conflict_message(incident_id: str, row, expected: int | None) -> str:
             f"version {expected or 0}); reload it and apply your change again")
 
 
+def next_override(incident_id: str, row, expected: int | None) -> tuple[list[str] | None, int]:
+    """From the stored override ``row`` (categories, user, at, version; None when there is none): the
+    categories it replaces and the new version. Raises :class:`ConflictError` when ``expected`` (the
+    version the analyst saw; None skips the check) is not the stored one."""
+    from harmmap.store import ConflictError
+
+    current = int(row[3]) if row else 0
+    if expected is not None and int(expected) != current:
+        raise ConflictError(conflict_message(incident_id, row[1:] if row else None, expected))
+    old = list(row[0]) if row and row[0] is not None else None
+    return old, current + 1
+
+
 # ---------------------------------------------------------------------------------------------
 # the read side, shared
 
