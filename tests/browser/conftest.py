@@ -4,6 +4,7 @@ localhost blocked and recorded (the map must work offline)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -127,10 +128,10 @@ def browser(chromium_ok):
         b.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    """A 1280x800 page whose requests to other hosts are blocked; ``page.blocked`` lists them."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+def offline_page(browser, width: int = 1280, height: int = 800, timeout_ms: int = 60_000):
+    """A fresh browser context (no cookies, no session) whose requests to other hosts than localhost are
+    blocked and listed in ``page.blocked``; returns ``(context, page)``."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
     blocked: list[str] = []
 
     def route(r):
@@ -145,7 +146,14 @@ def page(browser, request):
     pg.blocked = blocked
     pg.console = []
     pg.on("console", lambda m: pg.console.append(f"{m.type}: {m.text}"))
-    pg.set_default_timeout(60_000)
+    pg.set_default_timeout(timeout_ms)
+    return ctx, pg
+
+
+@pytest.fixture
+def page(browser, request):
+    """A 1280x800 page whose requests to other hosts are blocked; ``page.blocked`` lists them."""
+    ctx, pg = offline_page(browser)
     yield pg
     ctx.close()
 
@@ -163,4 +171,58 @@ def map_frame(page):
     return loc.last, loc.last.content_frame
 
 
-__all__ = ["Server", "map_frame", "shutil"]
+#: basemap tile servers: the only outside hosts a page may try to reach when offline
+TILE_HOSTS = ("basemaps.cartocdn.com", "tile.openstreetmap.org", "server.arcgisonline.com")
+
+
+def only_tiles_were_blocked(page) -> None:
+    """With no internet the only outside requests are basemap tiles (no CDN scripts or styles)."""
+    others = [u for u in page.blocked if not any(h in u for h in TILE_HOSTS)]
+    assert not others, others
+
+
+def wait_map(page, text: str, timeout: float = 90):
+    """The visible map iframe once it shows ``text`` (in its title block or legend)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        iframe, frame = map_frame(page)
+        try:
+            frame.get_by_text(text, exact=False).first.wait_for(timeout=5_000)
+            return iframe, frame
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+
+
+def wait_until(fn, what: str, timeout: float = 60):
+    """Poll ``fn`` until it returns something truthy (no fixed sleeps); a raising ``fn`` (a frame being
+    redrawn) counts as not yet."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as exc:
+            last = exc
+        time.sleep(0.1)     # polling interval, not a fixed wait
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+@functools.lru_cache(maxsize=1)
+def _demo_store():
+    from harmmap.demo import ensure_demo_store
+
+    return ensure_demo_store(":memory:")
+
+
+def expected_count(**filters) -> int:
+    """What an independent demo store (same n and seed as the server's) counts for these filters."""
+    from harmmap.query import Filters
+
+    return _demo_store().count(Filters(**filters))
+
+
+__all__ = ["Server", "map_frame", "offline_page", "only_tiles_were_blocked", "wait_map", "wait_until",
+           "expected_count", "TILE_HOSTS", "shutil"]

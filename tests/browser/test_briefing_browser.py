@@ -4,11 +4,9 @@ shared URL opened in a fresh browser context showing the same view."""
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
-from tests.browser.conftest import LOCAL_HOSTS
+from tests.browser.conftest import offline_page
 
 pytestmark = pytest.mark.browser
 
@@ -17,21 +15,7 @@ SHARED = "/briefing?adm1=Kharkiv,Sumy&cat=health,education&from=2022-03-01&to=20
 
 def new_page(browser, width: int, height: int):
     """A fresh browser context (no cookies, no session) of the given size, offline like the ``page`` fixture."""
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-    blocked: list[str] = []
-
-    def route(r):
-        if urlparse(r.request.url).hostname in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
-    pg = ctx.new_page()
-    pg.blocked = blocked
-    pg.set_default_timeout(120_000)
-    return ctx, pg
+    return offline_page(browser, width, height, timeout_ms=120_000)
 
 
 @pytest.fixture(scope="module")

@@ -9,44 +9,9 @@ import time
 
 import pytest
 
-from tests.browser.conftest import Server, map_frame
+from tests.browser.conftest import Server, expected_count, only_tiles_were_blocked, wait_map
 
 pytestmark = pytest.mark.browser
-
-TILE_HOSTS = ("basemaps.cartocdn.com", "tile.openstreetmap.org")
-
-
-def only_tiles_were_blocked(page) -> None:
-    """With no internet the only outside requests are basemap tiles (no CDN scripts or styles)."""
-    others = [u for u in page.blocked if not any(h in u for h in TILE_HOSTS)]
-    assert not others, others
-
-
-def wait_map(page, text: str):
-    """The visible map iframe once it shows ``text`` (in its title block or legend)."""
-    deadline = time.monotonic() + 90
-    while True:
-        iframe, frame = map_frame(page)
-        try:
-            frame.get_by_text(text, exact=False).first.wait_for(timeout=5_000)
-            return iframe, frame
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-
-
-def expected_count(**filters) -> int:
-    """What an independent demo store (same n and seed as the server's) counts for these filters."""
-    from harmmap.demo import ensure_demo_store
-    from harmmap.query import Filters
-
-    global _DEMO
-    try:
-        store = _DEMO
-    except NameError:
-        store = _DEMO = ensure_demo_store(":memory:")
-    return store.count(Filters(**filters))
-
 
 def test_map_shows_incidents_offline_with_legend(server, page, artifacts):
     page.goto(server.url + "/")

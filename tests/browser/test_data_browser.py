@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 
 import pytest
 
-from tests.browser.conftest import Server
+from tests.browser.conftest import Server, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -51,18 +50,6 @@ def grid_texts(page) -> list[str]:
     """The text of every st.dataframe on the page (from the grid's accessible table), one per frame."""
     return ["|".join(c.inner_text() for c in d.locator('[role="gridcell"]').all())
             for d in page.locator('[data-testid="stDataFrame"]').all()]
-
-
-def wait_until(check, what: str, timeout: float = 60):
-    """Poll ``check()`` until it is truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)     # polling interval
 
 
 def test_upload_correct_mapping_load_report_and_rejects(data_server, page, artifacts, tmp_path):

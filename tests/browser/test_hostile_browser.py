@@ -16,12 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 
 import pytest
 
 from tests import hostile
-from tests.browser.conftest import Server, map_frame
+from tests.browser.conftest import Server, map_frame, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -87,21 +86,6 @@ def hostile_server(tmp_path_factory, chromium_ok):
     srv.counts = counts
     yield srv
     srv.stop()
-
-
-def wait_until(fn, what: str, timeout: float = 60):
-    """Poll ``fn`` until it returns something truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as exc:     # a frame being redrawn
-            last = exc
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def markers(page, n: int = 15):
