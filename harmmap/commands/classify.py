@@ -314,7 +314,7 @@ def score(records: list[dict], preds: list[set], categories: list[str]) -> dict:
     exact = sum((rec["truth"] or {NONE}) == (p or {NONE}) for rec, p in zip(records, preds, strict=False)) / max(1, len(records))
     return {"records": len(records), "micro_f1": round(mi, 3), "micro_f1_targets": round(mt, 3),
             "macro_f1": round(macro, 3), "exact_match": round(exact, 3), "per_category": per,
-            "confusions": [{"pair": k, "count": v, "examples": examples[k]} for k, v in conf.most_common(12)]}
+            "confusions": [{"pair": k, "count": v, "examples": examples[k]} for k, v in sorted(conf.items(), key=lambda kv: (-kv[1], kv[0]))[:12]]}
 
 
 def evaluate(records: list[dict]) -> dict:
