@@ -2,6 +2,8 @@
 against the same work in pandas on a frame loaded in memory (the baseline, measured in the same run).
 
     python bench/bench_store.py --n 100000 --engine both
+    python bench/bench_store.py --n 10000000 --keep /tmp/bench_10m.duckdb     # chunks of 1M rows
+    python bench/bench_store.py --db /tmp/bench_10m.duckdb                    # the page again, no ingest
 
 A "page" is what a filter change costs the dashboard: count, timeseries (week, by group),
 counts_by admin1, hex_counts at resolution 5 and summary. PostgreSQL is $HARMMAP_TEST_POSTGRES_URL,
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import statistics
 import sys
@@ -34,20 +37,24 @@ OBLASTS = ["Kharkiv", "Donetsk", "Zaporizhzhia", "Kherson", "Mykolaiv", "Odesa",
            "Kyiv", "Sumy", "Chernihiv", "Luhansk", "Poltava", "Lviv"]
 
 
-def synthetic(n: int, seed: int = 7) -> pd.DataFrame:
-    """Random canonical incidents (through schema.conform, so H3 cells are computed as at ingest)."""
+def synthetic(n: int, seed: int = 7, start: int = 0) -> pd.DataFrame:
+    """Random canonical incidents (through schema.conform, so H3 cells are computed as at ingest).
+
+    ``start`` numbers the ids, so that chunks of a large run (each with its own seed) do not collide.
+    """
     rng = np.random.default_rng(seed)
-    cats = [c for c in load_taxonomy().categories if c != "unclassified"]
-    start = np.datetime64("2022-02-24")
+    cats = np.array([c for c in load_taxonomy().categories if c != "unclassified"], dtype=object)
+    day0 = np.datetime64("2022-02-24")
     k = rng.integers(0, 3, n)                      # 0, 1 or 2 categories
     picks = rng.integers(0, len(cats), (n, 2))
-    categories = [[cats[picks[i, j]] for j in range(k[i])] for i in range(n)]
+    one, two = cats[picks[:, 0]], cats[picks[:, 1]]
+    categories = [[] if m == 0 else [a] if m == 1 else [a, b] for m, a, b in zip(k, one, two, strict=True)]
     fat = rng.poisson(1.0, n).astype(float)
     fat[rng.random(n) < 0.3] = np.nan
     df = pd.DataFrame({
-        "incident_id": [f"bench:{i}" for i in range(n)],
+        "incident_id": [f"bench:{i}" for i in range(start, start + n)],
         "source": rng.choice(["acled", "bellingcat", "cir"], n),
-        "date": start + rng.integers(0, 1200, n).astype("timedelta64[D]"),
+        "date": day0 + rng.integers(0, 1200, n).astype("timedelta64[D]"),
         "lon": rng.uniform(22.5, 40.0, n), "lat": rng.uniform(44.5, 52.3, n),
         "admin1": rng.choice(OBLASTS, n),
         "location": rng.choice(["Kharkiv", "Odesa", "Dnipro", "Kherson", "Sumy"], n),
@@ -59,6 +66,12 @@ def synthetic(n: int, seed: int = 7) -> pd.DataFrame:
         "duplicate_of": np.where(rng.random(n) < 0.05, "bench:0", None),
     })
     return schema.conform(df)
+
+
+def chunks(n: int, size: int):
+    """(start, rows, seed) of each chunk of a run of ``n`` rows (one seed per chunk)."""
+    for k, a in enumerate(range(0, n, size)):
+        yield a, min(size, n - a), 7 + k
 
 
 def page_filters() -> list[Filters]:
@@ -117,60 +130,135 @@ def page_pandas(df: pd.DataFrame, f: Filters, groups: dict[str, str]) -> None:
          d["lon"].min(), d["lat"].min(), d["lon"].max(), d["lat"].max())
 
 
-def timed(fn, repeat: int = 3) -> float:
+def timed(fn, repeat: int = 3) -> tuple[float, float, float]:
+    """(first call, median of the next ``repeat``, CPU seconds of this process in the first call):
+    the first is what a filter change costs. The CPU time (DuckDB works in this process; not
+    PostgreSQL) does not depend on what else the machine runs: on an idle 2-core machine the wall
+    time is about half of it."""
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    first, cpu = time.perf_counter() - t, time.process_time() - c
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return first, statistics.median(times), cpu
 
 
 def rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(engine: str, gdf, url: str, groups: dict[str, str]) -> None:
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+#: What the baseline loads into pandas: the columns the page's filters and aggregates read.
+BASELINE_COLUMNS = ["incident_id", "source", "date", "lon", "lat", "admin1", "location", "description",
+                    "categories", "fatalities", "duplicate_of", "h3_r5"]
+
+
+def ingest(store, n: int, chunk: int) -> tuple[float, float]:
+    """Write ``n`` synthetic rows in chunks; (seconds spent in the store, seconds generating)."""
+    spent = gen = 0.0
+    for a, m, seed in chunks(n, chunk):
+        t = time.perf_counter()
+        gdf = synthetic(m, seed=seed, start=a)
+        gen += time.perf_counter() - t
+        t = time.perf_counter()
+        store.write_incidents(gdf, f"bench{a}" if a else "bench", synthetic=True)
+        spent += time.perf_counter() - t
+        del gdf
+        if n > chunk:
+            print(f"  wrote {a + m:,} of {n:,} rows ({(a + m) / spent:,.0f} rows/s so far; "
+                  f"RSS {current_rss_mb():,.0f} MB)", flush=True)
+    return spent, gen
+
+
+def run_engine(engine: str, n: int, url: str, groups: dict[str, str], chunk: int, baseline: str,
+               existing: bool = False) -> dict:
     store = open_store(url)
-    n = len(gdf)
-    t = time.perf_counter()
-    store.write_incidents(gdf, "bench", synthetic=True)
-    ingest = time.perf_counter() - t
-    print(f"[{engine}] ingest {n:,} rows: {ingest:.2f} s = {n / ingest:,.0f} rows/s")
-    t = time.perf_counter()
-    store.write_incidents(gdf, "bench", synthetic=True)
-    print(f"[{engine}] re-ingest (upsert of {n:,} existing rows): {time.perf_counter() - t:.2f} s")
+    if existing:           # --db: time the page on a store that is already filled
+        n = store.count(Filters(include_duplicates=True))
+        out = {"engine": engine, "n": n}
+        print(f"[{engine}] {url}: {n:,} rows already there", flush=True)
+    else:
+        spent, gen = ingest(store, n, chunk)
+        out = {"engine": engine, "n": n, "ingest_rows_s": n / spent}
+        print(f"[{engine}] ingest {n:,} rows: {spent:.1f} s in the store = {n / spent:,.0f} rows/s "
+              f"(+ {gen:.1f} s generating them)", flush=True)
+        m = min(n, chunk)
+        again = synthetic(m, seed=7, start=0)
+        t = time.perf_counter()
+        store.write_incidents(again, "bench", synthetic=True)
+        up = time.perf_counter() - t
+        del again
+        print(f"[{engine}] re-ingest (upsert of {m:,} existing rows): {up:.2f} s = {m / up:,.0f} rows/s",
+              flush=True)
     filters = page_filters()
-    page_engine(store, filters[0])  # warm up
+    page_engine(store, Filters(date_from=dt.date(2022, 3, 1)))  # warm up (connection, caches of the file)
     eng = [timed(lambda f=f: page_engine(store, f)) for f in filters]
-    print(f"[{engine}] page aggregates after a filter change: median {statistics.median(eng):.3f} s "
-          f"(max {max(eng):.3f} s over {len(filters)} filters); peak RSS so far {rss_mb():,.0f} MB")
+    first = [e[0] for e in eng]
+    again_t = [e[1] for e in eng]
+    cpu = [e[2] for e in eng]
+    out.update(page_first_median=statistics.median(first), page_first_max=max(first),
+               page_repeat_median=statistics.median(again_t), page_cpu_median=statistics.median(cpu),
+               load_avg=os.getloadavg()[0])
+    print(f"[{engine}] page aggregates after a filter change (first call per filter): "
+          f"median {statistics.median(first):.3f} s, max {max(first):.3f} s over {len(filters)} filters "
+          f"({', '.join(f'{x:.3f}' for x in first)}); same filter again: median {statistics.median(again_t):.3f} s; "
+          f"CPU of this process per first page: median {statistics.median(cpu):.3f} s; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; peak RSS so far {rss_mb():,.0f} MB", flush=True)
+    if baseline == "no" or (baseline == "auto" and n > 2_000_000):
+        print(f"[{engine}] baseline (the table in pandas) not run at {n:,} rows (--baseline yes to force); "
+              f"see the 1M run for its memory per million rows", flush=True)
+        store.close()
+        return out
     t = time.perf_counter()
-    df = store.incidents(Filters(include_duplicates=True))
+    df = store.incidents(Filters(include_duplicates=True), columns=BASELINE_COLUMNS)
     load = time.perf_counter() - t
-    pan = [timed(lambda f=f: page_pandas(df, f, groups)) for f in filters]
-    print(f"[{engine}] baseline: load the whole table into pandas {load:.2f} s, then the page in pandas: "
-          f"median {statistics.median(pan):.3f} s")
-    print(f"[{engine}] ratio pandas / engine (page, median): {statistics.median(pan) / statistics.median(eng):.1f}x"
-          f"; first page with pandas incl. load: {(load + pan[0]) / eng[0]:.1f}x slower; "
-          f"peak RSS {rss_mb():,.0f} MB")
+    held = df.memory_usage(deep=True).sum() / 2**20
+    pan = [timed(lambda f=f: page_pandas(df, f, groups), repeat=1)[0] for f in filters]
+    out.update(baseline_load_s=load, baseline_page_median=statistics.median(pan), baseline_mb=held,
+               ratio=statistics.median(pan) / statistics.median(first))
+    print(f"[{engine}] baseline: load the page's columns into pandas {load:.2f} s (the frame holds {held:,.0f} MB), "
+          f"then the page in pandas: median {statistics.median(pan):.3f} s", flush=True)
+    print(f"[{engine}] ratio pandas / engine (page, median): {out['ratio']:.1f}x"
+          f"; first page with pandas incl. load: {(load + pan[0]) / first[0]:.1f}x slower; "
+          f"peak RSS {rss_mb():,.0f} MB", flush=True)
     store.close()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=100_000)
-    p.add_argument("--engine", choices=["duckdb", "postgis", "both"], default="duckdb")
+    p.add_argument("--engine", choices=["duckdb", "postgis", "both", "none"], default="duckdb")
     p.add_argument("--pg-url", default=None)
+    p.add_argument("--chunk", type=int, default=1_000_000, help="rows generated and written at a time")
+    p.add_argument("--baseline", choices=["auto", "yes", "no"], default="auto",
+                   help="load the table into pandas for the baseline (auto: up to 2M rows)")
+    p.add_argument("--keep", default=None, help="keep the DuckDB store at this path (e.g. for "
+                   "bench/bench_dashboard_memory.py) instead of a temporary file")
+    p.add_argument("--db", default=None, help="skip the ingest: time the page (and the baseline) on this "
+                   "existing store (a DuckDB file made with --keep, or a postgresql:// URL)")
     args = p.parse_args(argv)
-    t = time.perf_counter()
-    gdf = synthetic(args.n)
-    print(f"generated {len(gdf):,} synthetic rows in {time.perf_counter() - t:.1f} s; RSS {rss_mb():,.0f} MB")
     tax = load_taxonomy()
     groups = {c: cat.group for c, cat in tax.categories.items()}
+    results = []
+    if args.db:
+        engine = "postgis" if args.db.startswith("postgres") else "duckdb"
+        results.append(run_engine(engine, 0, args.db, groups, args.chunk, args.baseline, existing=True))
+        args.engine = "none"
     if args.engine in ("duckdb", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            run_engine("duckdb", gdf, str(Path(tmp) / "bench.duckdb"), groups)
+            path = args.keep or str(Path(tmp) / "bench.duckdb")
+            if args.keep and Path(path).exists():
+                Path(path).unlink()
+            results.append(run_engine("duckdb", args.n, path, groups, args.chunk, args.baseline))
     if args.engine in ("postgis", "both"):
         url = args.pg_url
         if not url:
@@ -184,9 +272,12 @@ def main(argv: list[str] | None = None) -> int:
             con.execute("DROP SCHEMA IF EXISTS harmmap_bench CASCADE")
             con.execute("CREATE SCHEMA harmmap_bench")
         sep = "&" if "?" in url else "?"
-        run_engine("postgis", gdf, f"{url}{sep}options=-csearch_path%3Dharmmap_bench,public", groups)
+        results.append(run_engine("postgis", args.n, f"{url}{sep}options=-csearch_path%3Dharmmap_bench,public",
+                                  groups, args.chunk, args.baseline))
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("DROP SCHEMA IF EXISTS harmmap_bench CASCADE")
+    for r in results:
+        print("RESULT " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     return 0
 
 

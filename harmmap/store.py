@@ -115,6 +115,13 @@ class Store(Protocol):
     def datasets(self) -> pd.DataFrame:
         """Loaded data sets: ``dataset``, ``file``, ``loaded_at``, ``rows``, ``synthetic``."""
 
+    def delete_dataset(self, dataset: str, *, user: str | None = None, reason: str = "") -> dict:
+        """Delete a loaded data set in one transaction: its incidents, its ``datasets`` row and the
+        overrides of its incidents (each removal recorded in the audit trail, which keeps its history);
+        other data sets' duplicates of its incidents are relinked. Returns ``{"dataset", "incidents",
+        "overrides", "relinked"}``; :class:`StoreError` when there is no such data set. (Admin only in
+        the dashboard; see :mod:`harmmap.stores.manage`.)"""
+
     def overrides_audit(self, limit: int | None = None) -> pd.DataFrame:
         """Every override change: incident_id, old, new, user, at, reason, version."""
 

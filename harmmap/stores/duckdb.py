@@ -19,6 +19,7 @@ import contextlib
 import os
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import duckdb
@@ -40,7 +41,37 @@ class _Shared:
     refs: int = 0
     write_lock: threading.RLock = field(default_factory=threading.RLock)
     cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: bumped by every committed write: the text-search cache below is valid for one generation
+    generation: int = 0
+    #: (search text, generation) -> rowids of the incidents whose text matches (most recent last)
+    text_cache: OrderedDict = field(default_factory=OrderedDict)
 
+    def matching_rows(self, cur, text: str) -> pa.Table | None:
+        """Rowids of the incidents whose description or location contains ``text``, from one scan
+        per text and data generation (a page asks for several aggregates under the same filter);
+        None when too many match to be worth keeping (the caller tests the text in SQL)."""
+        key = (text, self.generation)
+        with self.cursor_lock:
+            hit = self.text_cache.get(key)
+            if hit is not None:
+                self.text_cache.move_to_end(key)
+                return hit
+        rows = cur.execute("SELECT rowid AS rid FROM incidents WHERE strpos(search, lower(?)) > 0",
+                           [text]).fetch_arrow_table()
+        if len(rows) > TEXT_CACHE_MAX_ROWS:
+            return None
+        with self.cursor_lock:
+            for k in [k for k in self.text_cache if k[1] != self.generation]:
+                del self.text_cache[k]
+            self.text_cache[key] = rows
+            while len(self.text_cache) > TEXT_CACHE_ENTRIES:
+                self.text_cache.popitem(last=False)
+        return rows
+
+
+#: at most this many searches are kept, each of at most this many matching rows (8 bytes a row)
+TEXT_CACHE_ENTRIES = 16
+TEXT_CACHE_MAX_ROWS = 2_000_000
 
 _SHARED: dict[str, _Shared] = {}
 _SHARED_LOCK = threading.Lock()
@@ -52,6 +83,7 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(path, read_only=read_only)
         con.execute("SET enable_progress_bar = false")
+        _apply_settings(con)
         return con
     except duckdb.IOException as exc:
         msg = str(exc)
@@ -61,6 +93,21 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                          "move it aside and rebuild it") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open the DuckDB database {path}: {str(exc).splitlines()[0]}") from None
+
+
+#: Environment variables -> DuckDB settings (docs/DEPLOY.md): the worker threads (default: one per
+#: core) and the cap on DuckDB's memory, its cache of the file included (default: 80% of RAM).
+SETTINGS_ENV = {"HARMMAP_DUCKDB_THREADS": "threads", "HARMMAP_DUCKDB_MEMORY": "memory_limit"}
+
+
+def _apply_settings(con: duckdb.DuckDBPyConnection) -> None:
+    for env, name in SETTINGS_ENV.items():
+        value = os.environ.get(env, "").strip()
+        if value:
+            try:
+                con.execute(f"SET {name} = ?", [int(value) if name == "threads" else value])
+            except (duckdb.Error, ValueError) as exc:
+                raise StoreError(f"{env}={value!r} is not a valid DuckDB {name}: {exc}") from None
 
 
 class DuckdbStore(S.SqlStore):
@@ -137,6 +184,7 @@ class DuckdbStore(S.SqlStore):
                 cur.rollback()
                 raise
             cur.commit()
+            self._shared.generation += 1
 
     def close(self) -> None:
         if self._closed:
@@ -193,10 +241,11 @@ class DuckdbStore(S.SqlStore):
             raise StoreError(f"cannot prepare the database {self.url}: {str(exc).splitlines()[0]}") from None
 
     # the engine hook for reads -------------------------------------------------------------------
-    def _fetch(self, sql: str, params: list, filters: Filters | None = None) -> pd.DataFrame:
+    def _fetch(self, sql: str, params: list, filters: Filters | None = None,
+               bits: dict[str, int] | None = None) -> pd.DataFrame:
         with self._cursor() as cur:
             if filters is not None:
-                cond, wparams = self._where(cur, filters)
+                cond, wparams = self._where(cur, filters, bits, table="FROM incidents v " in sql)
                 sql = sql.replace("{where}", cond)
                 params = wparams + list(params)
             try:
@@ -205,15 +254,27 @@ class DuckdbStore(S.SqlStore):
                 raise StoreError(f"query failed on {self.url}: {str(exc).splitlines()[0]}") from exc
         return _arrow_to_pandas(tbl)
 
-    def _where(self, cur, filters: Filters) -> tuple[str, list]:
-        cond, params = S.where(filters, self.dialect, spatial=False)
+    def _where(self, cur, filters: Filters, bits: dict[str, int] | None = None,
+               table: bool = False) -> tuple[str, list]:
+        """The condition for ``filters``; ``table``: the query reads ``incidents v`` (not the view),
+        so a text search can be answered from the per-text cache of matching rowids."""
+        text = filters.text.strip() if filters.text else ""
+        if table and bits is not None and text and S.SEARCH_SEP not in text:
+            rows = self._shared.matching_rows(cur, text)
+            if rows is not None:
+                cond, params = self._where(cur, filters.replace(text=""), bits)
+                name = f"_hm_text_{uuid.uuid4().hex[:12]}"
+                cur.register(name, rows)
+                return f"{cond} AND v.rowid IN (SELECT rid FROM {name})", params
+        cond, params = S.where(filters, self.dialect, spatial=False, bits=bits)
         if not filters.polygon_wkt:
             return cond, params
         # the polygon's bbox is in ``cond``: fetch the (bounded) candidates, test them exactly
         import shapely
 
         geom, _ = S.polygon_bounds(filters.polygon_wkt)
-        cand = cur.execute(f"SELECT v.incident_id, v.lon, v.lat FROM {self._v()} WHERE {cond}",
+        src = "incidents v" if bits is not None else self._v()
+        cand = cur.execute(f"SELECT v.incident_id, v.lon, v.lat FROM {src} WHERE {cond}",
                            params).fetch_arrow_table()
         lon = cand.column("lon").to_numpy(zero_copy_only=False)
         lat = cand.column("lat").to_numpy(zero_copy_only=False)
@@ -251,7 +312,12 @@ class DuckdbStore(S.SqlStore):
                 if replace:
                     cur.execute("DELETE FROM incidents WHERE dataset = ?", [dataset])
                 cur.execute(f"DELETE FROM incidents WHERE incident_id IN (SELECT incident_id FROM {name})")
-                cur.execute(f"INSERT INTO incidents ({cols}) SELECT {cols} FROM {name}")
+                cur.execute(S.register_categories_sql(f"SELECT unnest(categories) AS cat FROM {name}"))
+                cur.execute(f"INSERT INTO incidents ({cols}, eff_mask, has_override, search) SELECT {cols}, "
+                            f"{S.mask_expr(self.dialect, f'{name}.categories')}, FALSE, {S.search_expr()} "
+                            f"FROM {name}")
+                cur.execute(S.patch_overrides_sql(
+                    self.dialect, f"incidents.incident_id IN (SELECT incident_id FROM {name})"))
                 cur.execute("DELETE FROM datasets WHERE dataset = ?", [dataset])
                 cur.execute("INSERT INTO datasets (dataset, file, loaded_at, rows, synthetic, sha256) "
                             "VALUES (?, ?, ?, 0, ?, ?)", [dataset, file, S.utcnow(), bool(synthetic), sha])
@@ -271,8 +337,11 @@ class DuckdbStore(S.SqlStore):
             with self._transaction() as cur:
                 cur.register(name, tbl)
                 n = cur.execute(f"SELECT count(*) FROM incidents i JOIN {name} c USING (incident_id)").fetchone()[0]
+                cur.execute(S.register_categories_sql(f"SELECT unnest(categories) AS cat FROM {name}"))
                 cur.execute(f"UPDATE incidents SET categories = c.categories, category_confidence = "
-                            f"c.category_confidence, category_evidence = c.category_evidence FROM {name} c "
+                            f"c.category_confidence, category_evidence = c.category_evidence, eff_mask = "
+                            f"CASE WHEN incidents.has_override THEN incidents.eff_mask "
+                            f"ELSE {S.mask_expr(self.dialect, 'c.categories')} END FROM {name} c "
                             f"WHERE c.incident_id = incidents.incident_id")
                 cur.unregister(name)
         except duckdb.Error as exc:
@@ -302,6 +371,13 @@ class DuckdbStore(S.SqlStore):
             cur.execute('INSERT INTO override_audit (incident_id, old_categories, new_categories, "user", "at", '
                         "reason, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [incident_id, old, cats, user, now, reason, version])
+            if cats is None:
+                cur.execute(f"UPDATE incidents SET has_override = FALSE, eff_mask = "
+                            f"{S.mask_expr(self.dialect, 'incidents.categories')} WHERE incident_id = ?",
+                            [incident_id])
+            else:
+                cur.execute(S.register_categories_sql("SELECT unnest(CAST(? AS VARCHAR[])) AS cat"), [cats])
+                cur.execute(S.patch_overrides_sql(self.dialect, "incidents.incident_id = ?"), [incident_id])
         return version
 
     def clear_override(self, incident_id: str, user: str, reason: str,
@@ -309,14 +385,48 @@ class DuckdbStore(S.SqlStore):
         """Remove the analyst's categories (the classifier's apply again); audited."""
         return self.set_override(incident_id, None, user, reason, expected_version)
 
+    def delete_dataset(self, dataset: str, *, user: str | None = None, reason: str = "") -> dict:
+        """Delete a data set, its incidents and their overrides (audited), in one transaction
+        (:func:`harmmap.stores.manage.delete_dataset`)."""
+        from harmmap.stores.manage import delete_dataset
+
+        try:
+            with self._transaction() as cur:
+                return delete_dataset(self, cur, dataset, user=user, reason=reason)
+        except duckdb.Error as exc:
+            raise StoreError(f"deleting data set {dataset!r} failed, nothing was changed: "
+                             f"{str(exc).splitlines()[0]}") from None
+
 
 def _arrow_to_pandas(tbl: pa.Table) -> pd.DataFrame:
     lists = [f.name for f in tbl.schema if pa.types.is_list(f.type)]
     df = tbl.drop_columns(lists).to_pandas(date_as_object=False) if lists else tbl.to_pandas(
         date_as_object=False)
     for c in lists:
-        df[c] = tbl.column(c).to_pylist()
+        df[c] = _pylists(tbl.column(c))
     return df[[f.name for f in tbl.schema]]
+
+
+def _pylists(col) -> list:
+    """A list<string> Arrow column as Python lists (None for null) whose equal strings are one object:
+    a million incidents hold a handful of category names, not a million copies of them."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    arr = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+    if len(arr) == 0:
+        return []
+    flat = pc.list_flatten(arr)
+    enc = pc.dictionary_encode(flat).combine_chunks() if hasattr(flat, "num_chunks") else pc.dictionary_encode(flat)
+    words = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    idx = np.where(pc.is_null(enc.indices).to_numpy(zero_copy_only=False), len(words) - 1, idx)
+    values = words[idx.astype(np.int64)]
+    vals = values.tolist()
+    ends = np.cumsum(pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)).tolist()
+    valid = arr.is_valid().to_numpy(zero_copy_only=False).tolist()
+    starts = [0, *ends[:-1]]
+    return [vals[a:b] if ok else None for a, b, ok in zip(starts, ends, valid, strict=True)]
 
 
 def _classification_arrow(df: pd.DataFrame) -> pa.Table:

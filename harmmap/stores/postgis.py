@@ -78,7 +78,12 @@ class PostgisStore(S.SqlStore):
 
     def _connect(self) -> psycopg.Connection:
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=self._connect_timeout)
+            con = psycopg.connect(self.url, autocommit=True, connect_timeout=self._connect_timeout)
+            # JIT compiles every wide aggregate again (hundreds of ms each) for no gain at these sizes;
+            # the (day, mask) and hexagon groupings spill to disk under the 4 MB default work_mem
+            con.execute("SET jit = off")
+            con.execute("SET work_mem = '64MB'")
+            return con
         except psycopg.Error as exc:
             msg = " ".join(str(exc).split())
             raise StoreError(f"cannot reach the PostgreSQL server at {self._where_at}: {msg}") from None
@@ -148,9 +153,10 @@ class PostgisStore(S.SqlStore):
                              f"(is PostGIS installed? do you have the rights?): {exc}") from None
 
     # reads ----------------------------------------------------------------------------------------
-    def _fetch(self, sql: str, params: list, filters: Filters | None = None) -> pd.DataFrame:
+    def _fetch(self, sql: str, params: list, filters: Filters | None = None,
+               bits: dict[str, int] | None = None) -> pd.DataFrame:
         if filters is not None:
-            cond, wparams = S.where(filters, self.dialect)
+            cond, wparams = S.where(filters, self.dialect, bits=bits)
             sql = sql.replace("{where}", cond)
             params = wparams + list(params)
         with self._lock:
@@ -206,17 +212,26 @@ class PostgisStore(S.SqlStore):
         for c in S.STORE_COLUMNS:
             sel.append(f"string_to_array(n.{c}, chr(31))" if c in S.schema.LIST_COLUMNS else f"n.{c}")
         cols = ", ".join(S.STORE_COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in S.STORE_COLUMNS[1:] + ["geom"])
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in S.STORE_COLUMNS[1:] + ["geom", *S.DERIVED_COLUMNS])
+        new_cats = "string_to_array(n.categories, chr(31))"
+        # a row loaded again unchanged is left alone: no new row version (no table bloat, no index churn)
+        changed = (f"({', '.join(f'incidents.{c}' for c in S.STORE_COLUMNS[1:])}) IS DISTINCT FROM "
+                   f"({', '.join(f'EXCLUDED.{c}' for c in S.STORE_COLUMNS[1:])})")
         try:
             with self._transaction() as cur:
                 self._copy_in(cur, "_hm_new", tbl)
                 if replace:
                     cur.execute("DELETE FROM incidents WHERE dataset = %s", [dataset])
+                self._register_categories(cur, f"SELECT unnest({new_cats}) AS cat FROM _hm_new n")
                 cur.execute(
-                    f"INSERT INTO incidents ({cols}, geom) SELECT {', '.join(sel)}, "
+                    f"INSERT INTO incidents ({cols}, geom, eff_mask, has_override, search) SELECT {', '.join(sel)}, "
                     f"CASE WHEN n.lon IS NULL OR n.lat IS NULL THEN NULL "
-                    f"ELSE ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) END FROM _hm_new n ORDER BY n.date "
-                    f"ON CONFLICT (incident_id) DO UPDATE SET {updates}")
+                    f"ELSE ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) END, "
+                    f"{S.mask_expr(self.dialect, new_cats)}, FALSE, {S.search_expr('n.')} "
+                    f"FROM _hm_new n ORDER BY n.date "
+                    f"ON CONFLICT (incident_id) DO UPDATE SET {updates} WHERE {changed}")
+                cur.execute(S.patch_overrides_sql(
+                    self.dialect, "incidents.incident_id IN (SELECT incident_id FROM _hm_new)"))
                 cur.execute("DELETE FROM datasets WHERE dataset = %s", [dataset])
                 cur.execute("INSERT INTO datasets (dataset, file, loaded_at, rows, synthetic, sha256) "
                             "VALUES (%s, %s, %s, 0, %s, %s)", [dataset, file, S.utcnow(), bool(synthetic), sha])
@@ -245,8 +260,12 @@ class PostgisStore(S.SqlStore):
         try:
             with self._transaction() as cur:
                 self._copy_in(cur, "_hm_cls", tbl)
-                cur.execute("UPDATE incidents SET categories = string_to_array(c.categories, chr(31)), "
-                            "category_confidence = c.category_confidence, category_evidence = c.category_evidence "
+                new_cats = "string_to_array(c.categories, chr(31))"
+                self._register_categories(cur, f"SELECT unnest({new_cats}) AS cat FROM _hm_cls c")
+                cur.execute(f"UPDATE incidents SET categories = {new_cats}, "
+                            "category_confidence = c.category_confidence, category_evidence = c.category_evidence, "
+                            "eff_mask = CASE WHEN incidents.has_override THEN incidents.eff_mask "
+                            f"ELSE {S.mask_expr(self.dialect, new_cats)} END "
                             "FROM _hm_cls c WHERE c.incident_id = incidents.incident_id")
                 n = cur.rowcount
         except psycopg.Error as exc:
@@ -277,12 +296,43 @@ class PostgisStore(S.SqlStore):
             cur.execute('INSERT INTO override_audit (incident_id, old_categories, new_categories, "user", "at", '
                         "reason, version) VALUES (%s, %s::text[], %s::text[], %s, %s, %s, %s)",
                         [incident_id, old, cats, user, now, reason, version])
+            if cats is None:
+                cur.execute(f"UPDATE incidents SET has_override = FALSE, eff_mask = "
+                            f"{S.mask_expr(self.dialect, 'incidents.categories')} WHERE incident_id = %s",
+                            [incident_id])
+            else:
+                self._register_categories(cur, "SELECT unnest(CAST(? AS text[])) AS cat", [cats])
+                cur.execute(_q(S.patch_overrides_sql(self.dialect, "incidents.incident_id = ?")), [incident_id])
         return version
+
+    def _register_categories(self, cur, source: str, params: list | None = None) -> None:
+        """Give new categories their bits. Only a writer that brings a category without a bit takes the
+        lock that keeps bits from colliding (held to its commit), so edits and loads of known categories
+        never wait on each other here."""
+        new = cur.execute(_q(f"SELECT count(*) FROM ({source}) s WHERE s.cat IS NOT NULL AND s.cat NOT IN "
+                             f"(SELECT category FROM category_bits)"), params or []).fetchone()[0]
+        if new:
+            cur.execute("SELECT pg_advisory_xact_lock(7262732)")
+            cur.execute(_q(S.register_categories_sql(source)), params or [])
 
     def clear_override(self, incident_id: str, user: str, reason: str,
                        expected_version: int | None = None) -> int:
         """Remove the analyst's categories (the classifier's apply again); audited."""
         return self.set_override(incident_id, None, user, reason, expected_version)
+
+    def delete_dataset(self, dataset: str, *, user: str | None = None, reason: str = "") -> dict:
+        """Delete a data set, its incidents and their overrides (audited), in one transaction
+        (:func:`harmmap.stores.manage.delete_dataset`)."""
+        from harmmap.stores.manage import delete_dataset
+
+        try:
+            with self._transaction() as cur:
+                cur.execute("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE")   # no load in between
+                out = delete_dataset(self, cur, dataset, user=user, reason=reason)
+        except psycopg.Error as exc:
+            raise StoreError(f"deleting data set {dataset!r} failed, nothing was changed: {exc}") from None
+        self._analyze()
+        return out
 
 
 def _pg_type(t: pa.DataType) -> str:

@@ -47,6 +47,9 @@ STORE_COLUMNS = ([c for c in schema.COLUMN_NAMES if c != "geometry"][:5] + ["lon
 READ_COLUMNS = [c for c in STORE_COLUMNS if c != "dataset"] + ["classifier_categories", "overridden"]
 #: Everything a caller may ask for in ``columns=`` or ``order=``.
 ALLOWED_COLUMNS = set(STORE_COLUMNS) | {"classifier_categories", "overridden", "override_version"}
+#: Kept by the store for fast reads (migration 3), never returned: effective category bitmask,
+#: whether an analyst's override applies, lower-cased description + location.
+DERIVED_COLUMNS = ("eff_mask", "has_override", "search")
 LIST_COLUMNS = schema.LIST_COLUMNS + ["classifier_categories"]
 INT_COLUMNS = ["fatalities", "injuries"]
 
@@ -101,16 +104,22 @@ def _migrations(pg: bool) -> list[tuple[int, str, list[str]]]:
                for c in ["date", "admin1", "duplicate_of", *schema.H3_COLUMNS]]
         v2 += ["CREATE INDEX incidents_geom_idx ON incidents USING GIST (geom)",
                "CREATE INDEX override_audit_incident_idx ON override_audit (incident_id)"]
+    d = POSTGIS if pg else DUCKDB
+    v3 = [
+        f"CREATE TABLE category_bits (category {text} PRIMARY KEY, bit INTEGER NOT NULL)",
+        f"INSERT INTO category_bits (category, bit) VALUES ('{UNCLASSIFIED}', 0)",
+        "ALTER TABLE incidents ADD COLUMN eff_mask BIGINT",
+        "ALTER TABLE incidents ADD COLUMN has_override BOOLEAN DEFAULT FALSE",
+        f"ALTER TABLE incidents ADD COLUMN search {text}",
+        register_categories_sql("SELECT unnest(categories) AS cat FROM incidents"),
+        register_categories_sql("SELECT unnest(categories) AS cat FROM overrides"),
+        f"UPDATE incidents SET eff_mask = {mask_expr(d, 'incidents.categories')}, has_override = FALSE, "
+        f"search = {search_expr('incidents.')}",
+        patch_overrides_sql(d),
+    ]
     return [(1, "incidents, overrides, override_audit, datasets", v1),
-            (2, "datasets.synthetic and sha256; indexes", v2)]
-
-
-#: Numbered steps per engine; each is applied in one transaction, in order, and recorded in
-#: ``schema_version``; opening an older store upgrades it in place. To change the schema, append a
-#: step (never edit a released one) to ``_migrations`` for both engines and bump nothing else.
-MIGRATIONS = {"duckdb": _migrations(False), "postgis": _migrations(True)}
-LATEST_VERSION = max(v for v, _, _ in MIGRATIONS["duckdb"])
-SCHEMA_VERSION_DDL = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)"
+            (2, "datasets.synthetic and sha256; indexes", v2),
+            (3, "category bitmask, override flag and lower-cased search text on incidents", v3)]
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,51 @@ class Dialect:
 DUCKDB = Dialect("duckdb", "VARCHAR[]", "len")
 POSTGIS = Dialect("postgis", "text[]", "cardinality")
 
+#: Bits 0..62 of a BIGINT hold categories (bit 0 is 'unclassified', the mask of an empty list).
+MAX_BIT = 62
+SEARCH_SEP = "\x1f"
+
+
+def mask_expr(d: Dialect, col: str) -> str:
+    """SQL for the category bitmask of the list ``col`` (the unclassified bit 1 when it is empty)."""
+    has = f"list_contains({col}, b.category)" if d.name == "duckdb" else f"b.category = ANY({col})"
+    return (f"COALESCE((SELECT bit_or(CAST(1 AS BIGINT) << b.bit) FROM category_bits b "
+            f"WHERE b.bit <= {MAX_BIT} AND {has}), CAST(1 AS BIGINT))")
+
+
+def search_expr(prefix: str = "") -> str:
+    """The lower-cased text that ``Filters.text`` searches (description, separator, location)."""
+    return (f"lower(COALESCE({prefix}description, '')) || chr(31) || "
+            f"lower(COALESCE({prefix}location, ''))")
+
+
+def register_categories_sql(source: str) -> str:
+    """Give every category of ``source`` (a query with a ``cat`` column) that has no bit the next bits.
+
+    Bits are only ever added, so a mask stays valid; writers serialise on it (DuckDB: one writer;
+    PostgreSQL: an advisory lock taken by the engine before this statement).
+    """
+    return ("INSERT INTO category_bits (category, bit) "
+            "SELECT x.cat, (SELECT max(bit) FROM category_bits) + row_number() OVER (ORDER BY x.cat) "
+            f"FROM (SELECT DISTINCT s.cat FROM ({source}) s WHERE s.cat IS NOT NULL) x "
+            "WHERE x.cat NOT IN (SELECT category FROM category_bits)")
+
+
+def patch_overrides_sql(d: Dialect, only: str | None = None) -> str:
+    """Set the effective mask and the override flag of overridden incidents (``only``: a SQL
+    condition on ``incidents`` restricting which)."""
+    extra = f" AND {only}" if only else ""
+    return (f"UPDATE incidents SET eff_mask = {mask_expr(d, 'o.categories')}, has_override = TRUE "
+            f"FROM overrides o WHERE o.incident_id = incidents.incident_id AND o.categories IS NOT NULL{extra}")
+
+
+#: Numbered steps per engine; each is applied in one transaction, in order, and recorded in
+#: ``schema_version``; opening an older store upgrades it in place. To change the schema, append a
+#: step (never edit a released one) to ``_migrations`` for both engines and bump nothing else.
+MIGRATIONS = {"duckdb": _migrations(False), "postgis": _migrations(True)}
+LATEST_VERSION = max(v for v, _, _ in MIGRATIONS["duckdb"])
+SCHEMA_VERSION_DDL = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)"
+
 
 def effective_view(d: Dialect) -> str:
     """The incidents with effective categories: an analyst's override wins over the classifier."""
@@ -163,7 +217,7 @@ def effective_view(d: Dialect) -> str:
     geom = ", i.geom" if d.name == "postgis" else ""
     return (f"(SELECT {cols}{geom}, COALESCE(o.categories, i.categories) AS categories, "
             f"i.categories AS classifier_categories, (o.categories IS NOT NULL) AS overridden, "
-            f"o.version AS override_version "
+            f"o.version AS override_version, i.eff_mask, i.has_override, i.search "
             f"FROM incidents i LEFT JOIN overrides o ON o.incident_id = i.incident_id) AS v")
 
 
@@ -180,11 +234,15 @@ def polygon_bounds(wkt: str):
     return geom, geom.bounds
 
 
-def where(f: Filters, d: Dialect, *, spatial: bool = True) -> tuple[str, list]:
-    """Filters -> a WHERE condition on the effective view ``v`` and its parameters.
+def where(f: Filters, d: Dialect, *, spatial: bool = True, bits: dict[str, int] | None = None
+          ) -> tuple[str, list]:
+    """Filters -> a WHERE condition on ``v`` (the effective view, or the incidents table when
+    ``bits`` is given) and its parameters.
 
     With ``spatial=False`` the polygon is left to the caller (DuckDB tests it with shapely);
     its bounding box is still applied here so that the caller gets only candidates.
+    With ``bits`` (category -> bit, see :meth:`SqlStore._bits`) categories are tested on the stored
+    effective bitmask and text on the stored lower-cased search column: no list, no join, no lower().
     """
     conds: list[str] = []
     params: list = []
@@ -196,7 +254,16 @@ def where(f: Filters, d: Dialect, *, spatial: bool = True) -> tuple[str, list]:
     if f.date_to:
         conds.append("v.date <= ?")
         params.append(f.date_to)
-    if f.categories:
+    if f.categories and bits is not None:
+        real = [c for c in f.categories if c != UNCLASSIFIED]
+        parts = []
+        if real:
+            parts.append("(v.eff_mask & CAST(? AS BIGINT)) <> 0")
+            params.append(sum(1 << bits[c] for c in set(real) if c in bits))
+        if UNCLASSIFIED in f.categories:
+            parts.append("v.eff_mask = 1")
+        conds.append("(" + " OR ".join(parts) + ")")
+    elif f.categories:
         real = [c for c in f.categories if c != UNCLASSIFIED]
         parts = []
         if real:
@@ -210,13 +277,16 @@ def where(f: Filters, d: Dialect, *, spatial: bool = True) -> tuple[str, list]:
             sql, p = d.in_list(col, list(vals))
             conds.append(sql)
             params += p
-    if f.text and f.text.strip():
+    if f.text and f.text.strip() and bits is not None and SEARCH_SEP not in f.text:
+        conds.append("strpos(v.search, lower(?)) > 0")
+        params.append(f.text.strip())
+    elif f.text and f.text.strip():
         conds.append("(strpos(lower(COALESCE(v.description, '')), lower(?)) > 0 "
                      "OR strpos(lower(COALESCE(v.location, '')), lower(?)) > 0)")
         params += [f.text.strip(), f.text.strip()]
     if f.min_confidence:
         # an analyst's override is certain; the threshold applies to the classifier's output
-        conds.append("(v.overridden OR v.category_confidence >= ?)")
+        conds.append(f"(v.{'has_override' if bits is not None else 'overridden'} OR v.category_confidence >= ?)")
         params.append(float(f.min_confidence))
     if f.h3_cells:
         conds.append(_h3_condition(f.h3_cells, d, params))
@@ -338,7 +408,8 @@ def normalize(df: pd.DataFrame) -> pd.DataFrame:
     """Give a frame read from either engine the canonical dtypes (lists as Python lists)."""
     for c in df.columns:
         if c in LIST_COLUMNS:
-            df[c] = [list(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else []
+            df[c] = [v if type(v) is list else list(v) if v is not None and not (isinstance(v, float)
+                                                                          and math.isnan(v)) else []
                      for v in df[c]]
         elif c == "date":
             df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
@@ -424,11 +495,13 @@ class SqlStore:
     dialect: Dialect
 
     # engine hooks ---------------------------------------------------------------------------
-    def _fetch(self, sql: str, params: list, filters: Filters | None = None) -> pd.DataFrame:
+    def _fetch(self, sql: str, params: list, filters: Filters | None = None,
+               bits: dict[str, int] | None = None) -> pd.DataFrame:
         """Run ``sql`` and return a frame.
 
-        With ``filters``, ``{where}`` in ``sql`` is replaced by their condition, whose parameters
-        come before ``params`` (every query here has ``{where}`` before any other placeholder).
+        With ``filters``, ``{where}`` in ``sql`` is replaced by their condition (see :func:`where`;
+        ``bits`` selects the bitmask form), whose parameters come before ``params`` (every query
+        here has ``{where}`` before any other placeholder).
         """
         raise NotImplementedError
 
@@ -436,9 +509,20 @@ class SqlStore:
     def _v(self) -> str:
         return effective_view(self.dialect)
 
+    def _bits(self) -> dict[str, int] | None:
+        """Category -> bit of the stored masks; None when some category has no bit (more than
+        63 categories), and the reads fall back to the list columns and the effective view."""
+        df = self._fetch("SELECT category, bit FROM category_bits", [])
+        bits = dict(zip(df["category"].astype(str), pd.to_numeric(df["bit"]).astype(int), strict=True))
+        if not bits or max(bits.values()) > MAX_BIT:
+            return None
+        return bits
+
     # reading ------------------------------------------------------------------------------------
     def count(self, filters: Filters) -> int:
-        df = self._fetch(f"SELECT count(*) AS n FROM {self._v()} WHERE {{where}}", [], filters)
+        bits = self._bits()
+        src = "incidents v" if bits is not None else self._v()
+        df = self._fetch(f"SELECT count(*) AS n FROM {src} WHERE {{where}}", [], filters, bits)
         return int(df["n"].iloc[0])
 
     def incidents(self, filters: Filters, *, columns: list[str] | None = None,
@@ -467,7 +551,7 @@ class SqlStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
-        return normalize(self._fetch(sql, params, filters))
+        return normalize(self._fetch(sql, params, filters, self._bits()))
 
     def incident(self, incident_id: str) -> dict | None:
         df = self._fetch(f"SELECT v.*, o.\"user\" AS override_user, o.\"at\" AS override_at, "
@@ -476,8 +560,7 @@ class SqlStore:
                          f"WHERE v.incident_id = ?", [incident_id])
         if df.empty:
             return None
-        if "geom" in df.columns:
-            df = df.drop(columns=["geom"])
+        df = df.drop(columns=[c for c in ("geom", *DERIVED_COLUMNS) if c in df.columns])
         df = normalize(df)
         rec = {k: (None if _isna(v) else v) for k, v in df.iloc[0].to_dict().items()}
         if rec["date"] is not None:
@@ -526,6 +609,9 @@ class SqlStore:
             raise ValueError(f"freq must be one of {FREQS}, not {freq!r}")
         if by not in TIMESERIES_BY:
             raise ValueError(f"by must be one of {TIMESERIES_BY}, not {by!r}")
+        bits = self._bits()
+        if bits is not None:
+            return self._keyed(filters, bits, freq, by)
         inner, key, params = self._series_source(freq, by)
         sql = (f"SELECT s.period, s.{key} AS key, count(*) AS incidents, "
                f"COALESCE(sum(s.fatalities), 0) AS fatalities FROM ({inner}) s "
@@ -533,10 +619,105 @@ class SqlStore:
         df = self._fetch(sql, params, filters)
         return _agg_frame(df, period=True)
 
+    def _key_masks(self, bits: dict[str, int], by: str) -> list[tuple[str, int]]:
+        """``(key, mask)`` in key order: one per category, or one per taxonomy group (the OR of its
+        categories' bits; categories outside the taxonomy are in group 'other')."""
+        if by == "category":
+            return sorted((c, 1 << b) for c, b in bits.items())
+        tax = load_taxonomy().categories
+        groups: dict[str, int] = {}
+        for c, b in bits.items():
+            g = tax[c].group if c in tax else "other"
+            groups[g] = groups.get(g, 0) | (1 << b)
+        return sorted(groups.items())
+
+    def _keyed(self, filters: Filters, bits: dict[str, int], freq: str | None, by: str | None) -> pd.DataFrame:
+        """Per (period, key) incidents and fatalities from the incidents table, in one scan grouped
+        by day (a few thousand groups at most), then rolled up to the period. For categories and
+        groups each key is a conditional count over the stored masks: no list is unnested, no row
+        joined, and an incident counts once per key it belongs to."""
+        d = self.dialect
+        if by in (None, "admin1", "source"):
+            key = f"v.{by}" if by else "CAST(NULL AS TEXT)"
+            if freq:
+                sql = (f"SELECT {d.trunc(freq, 's.day')} AS period, s.key AS key, sum(s.n) AS incidents, "
+                       f"COALESCE(sum(s.f), 0) AS fatalities FROM (SELECT v.date AS day, {key} AS key, "
+                       f"count(*) AS n, sum(v.fatalities) AS f FROM incidents v WHERE {{where}} "
+                       f"GROUP BY v.date, {key}) s WHERE s.day IS NOT NULL "
+                       f"GROUP BY {d.trunc(freq, 's.day')}, s.key ORDER BY period, key")
+            else:
+                sql = (f"SELECT {key} AS key, count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities "
+                       f"FROM incidents v WHERE {{where}} GROUP BY {key} ORDER BY incidents DESC, key")
+            return _agg_frame(self._fetch(sql, [], filters, bits), period=bool(freq))
+        keys = self._key_masks(bits, by)
+        # stage 1 groups by (day, mask): at most days x distinct masks groups, however many rows;
+        # stage 2 spreads each mask's counts over the keys it holds
+        spread = ", ".join(f"sum(CASE WHEN (s.m & CAST({int(m)} AS BIGINT)) <> 0 THEN s.n END) AS n{i}, "
+                           f"sum(CASE WHEN (s.m & CAST({int(m)} AS BIGINT)) <> 0 THEN s.f END) AS f{i}"
+                           for i, (_k, m) in enumerate(keys))
+        if freq:
+            sql = (f"SELECT {d.trunc(freq, 's.day')} AS period, {spread} FROM (SELECT v.date AS day, "
+                   f"v.eff_mask AS m, count(*) AS n, sum(v.fatalities) AS f FROM incidents v WHERE {{where}} "
+                   f"GROUP BY v.date, v.eff_mask) s WHERE s.day IS NOT NULL GROUP BY {d.trunc(freq, 's.day')}")
+        else:
+            sql = (f"SELECT {spread} FROM (SELECT v.eff_mask AS m, count(*) AS n, sum(v.fatalities) AS f "
+                   f"FROM incidents v WHERE {{where}} GROUP BY v.eff_mask) s")
+        wide = self._fetch(sql, [], filters, bits)
+        k, rows = len(keys), len(wide)
+
+        def matrix(prefix: str) -> np.ndarray:
+            if not rows:
+                return np.zeros((0, k), dtype="int64")
+            return np.column_stack([pd.to_numeric(wide[f"{prefix}{i}"]).fillna(0).to_numpy(dtype="int64")
+                                    for i in range(k)])
+
+        n, f = matrix("n").ravel(), matrix("f").ravel()       # row-major: row by row, keys in order
+        keep = n > 0
+        out = {"key": np.tile(np.array([x for x, _ in keys], dtype=object), rows)[keep],
+               "incidents": n[keep], "fatalities": f[keep]}
+        if freq:
+            periods = pd.to_datetime(wide["period"]).astype("datetime64[ns]").to_numpy() if rows else \
+                np.array([], dtype="datetime64[ns]")
+            out = {"period": np.repeat(periods, k)[keep], **out}
+        df = pd.DataFrame(out)
+        if freq:
+            df = df.sort_values(["period", "key"], kind="stable")
+        else:
+            df = df.sort_values(["incidents", "key"], ascending=[False, True], kind="stable")
+        return _agg_frame(df.reset_index(drop=True), period=bool(freq))
+
+    def _hex_fast(self, filters: Filters, bits: dict[str, int], h: str) -> pd.DataFrame:
+        """Hexagon counts and top category from one scan grouped by cell, with one conditional
+        count per category; the top category is then picked in numpy (rules as in SQL below)."""
+        keys = self._key_masks(bits, "category")
+        per = ", ".join(f"count(*) FILTER (WHERE (v.eff_mask & CAST({int(m)} AS BIGINT)) <> 0) AS n{i}"
+                        for i, (_k, m) in enumerate(keys))
+        sql = (f"SELECT {h} AS h3, count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities, {per} "
+               f"FROM incidents v WHERE {{where}} AND {h} <> 0 GROUP BY {h}")
+        wide = self._fetch(sql, [], filters, bits)
+        names = np.array([k for k, _ in keys], dtype=object)
+        counts = np.column_stack([pd.to_numeric(wide[f"n{i}"]).fillna(0).to_numpy(dtype="int64")
+                                  for i in range(len(keys))]) if len(wide) else np.zeros((0, len(keys)), "int64")
+        uncl = names == UNCLASSIFIED
+        classified = np.where(uncl[None, :], -1, counts)
+        best = classified.argmax(axis=1) if len(wide) else np.zeros(0, dtype=int)   # first max: alphabetical
+        top = names[best] if len(wide) else np.array([], dtype=object)
+        none_classified = classified.max(axis=1) <= 0 if len(wide) else np.zeros(0, dtype=bool)
+        has_uncl = counts[:, uncl].sum(axis=1) > 0 if len(wide) else np.zeros(0, dtype=bool)
+        top = np.where(none_classified, np.where(has_uncl, UNCLASSIFIED, None), top)
+        out = pd.DataFrame({"h3": pd.to_numeric(wide["h3"]).astype("int64"),
+                            "incidents": pd.to_numeric(wide["incidents"]).astype("int64"),
+                            "fatalities": pd.to_numeric(wide["fatalities"]).astype("int64"),
+                            "top_category": pd.array(top, dtype="string")})
+        return out.sort_values(["incidents", "h3"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
     def counts_by(self, filters: Filters, by: str) -> pd.DataFrame:
         """``key``, ``incidents``, ``fatalities``, most incidents first."""
         if by not in COUNTS_BY:
             raise ValueError(f"by must be one of {COUNTS_BY}, not {by!r}")
+        bits = self._bits()
+        if bits is not None:
+            return self._keyed(filters, bits, None, by)
         inner, key, params = self._series_source(None, by)
         sql = (f"SELECT s.{key} AS key, count(*) AS incidents, COALESCE(sum(s.fatalities), 0) AS fatalities "
                f"FROM ({inner}) s GROUP BY s.{key} ORDER BY incidents DESC, s.{key}")
@@ -550,17 +731,20 @@ class SqlStore:
             raise ValueError(f"resolution must be one of {schema.H3_RESOLUTIONS}")
         d = self.dialect
         h = f"v.h3_r{int(resolution)}"
+        bits = self._bits()
+        top = ("top AS (SELECT h3, cat, row_number() OVER (PARTITION BY h3 ORDER BY "
+               "CASE WHEN cat = 'unclassified' THEN 1 ELSE 0 END, n DESC, cat) AS rk FROM cat) "
+               "SELECT tot.h3, tot.incidents, tot.fatalities, top.cat AS top_category FROM tot "
+               "LEFT JOIN top ON top.h3 = tot.h3 AND top.rk = 1 ORDER BY tot.incidents DESC, tot.h3")
+        if bits is not None:
+            return self._hex_fast(filters, bits, h)
         sql = (
             f"WITH base AS (SELECT {h} AS h3, v.fatalities, v.categories FROM {self._v()} "
             f"WHERE {{where}} AND {h} <> 0), "
             f"tot AS (SELECT h3, count(*) AS incidents, COALESCE(sum(fatalities), 0) AS fatalities "
             f"FROM base GROUP BY h3), "
-            f"cat AS (SELECT h3, cat, count(*) AS n FROM (SELECT h3, {d.unnest_categories('categories')} AS cat "
-            f"FROM base) x GROUP BY h3, cat), "
-            f"top AS (SELECT h3, cat, row_number() OVER (PARTITION BY h3 ORDER BY "
-            f"CASE WHEN cat = 'unclassified' THEN 1 ELSE 0 END, n DESC, cat) AS rk FROM cat) "
-            f"SELECT tot.h3, tot.incidents, tot.fatalities, top.cat AS top_category FROM tot "
-            f"LEFT JOIN top ON top.h3 = tot.h3 AND top.rk = 1 ORDER BY tot.incidents DESC, tot.h3")
+            f"cat AS (SELECT h3, cat, count(*) AS n FROM (SELECT h3, {d.unnest_categories('categories')} "
+            f"AS cat FROM base) x GROUP BY h3, cat), " + top)
         df = self._fetch(sql, [], filters)
         out = pd.DataFrame({
             "h3": pd.to_numeric(df["h3"]).astype("int64"),
@@ -571,11 +755,16 @@ class SqlStore:
         return out
 
     def summary(self, filters: Filters) -> dict:
-        sql = (f"SELECT count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities, "
-               f"count(DISTINCT v.admin1) AS admin1_count, min(v.date) AS date_min, max(v.date) AS date_max, "
-               f"min(v.lon) AS x0, min(v.lat) AS y0, max(v.lon) AS x1, max(v.lat) AS y1 "
-               f"FROM {self._v()} WHERE {{where}}")
-        r = self._fetch(sql, [], filters).iloc[0]
+        bits = self._bits()
+        src = "incidents v" if bits is not None else self._v()
+        # grouped by admin1 first: count(DISTINCT) over a handful of groups, not over every row
+        sql = (f"SELECT COALESCE(sum(s.n), 0) AS incidents, COALESCE(sum(s.f), 0) AS fatalities, "
+               f"count(s.a) AS admin1_count, min(s.d0) AS date_min, max(s.d1) AS date_max, "
+               f"min(s.x0) AS x0, min(s.y0) AS y0, max(s.x1) AS x1, max(s.y1) AS y1 FROM ("
+               f"SELECT v.admin1 AS a, count(*) AS n, sum(v.fatalities) AS f, min(v.date) AS d0, "
+               f"max(v.date) AS d1, min(v.lon) AS x0, min(v.lat) AS y0, max(v.lon) AS x1, max(v.lat) AS y1 "
+               f"FROM {src} WHERE {{where}} GROUP BY v.admin1) s")
+        r = self._fetch(sql, [], filters, bits).iloc[0]
         n = int(r["incidents"])
         bbox = None
         if n and not _isna(r["x0"]):
@@ -590,10 +779,16 @@ class SqlStore:
         v = self._v()
         adm = self._fetch("SELECT DISTINCT admin1 FROM incidents WHERE admin1 IS NOT NULL ORDER BY admin1", [])
         src = self._fetch("SELECT DISTINCT source FROM incidents ORDER BY source", [])
-        cats = self._fetch(f"SELECT DISTINCT c FROM (SELECT {d.unnest_categories('v.categories')} AS c "
-                           f"FROM {v}) x", [])
+        bits = self._bits()
+        if bits is not None:
+            m = self._fetch("SELECT bit_or(eff_mask) AS m FROM incidents", [])["m"].iloc[0]
+            m = 0 if _isna(m) else int(m)
+            present = {c for c, b in bits.items() if m >> b & 1}
+        else:
+            cats = self._fetch(f"SELECT DISTINCT c FROM (SELECT {d.unnest_categories('v.categories')} AS c "
+                               f"FROM {v}) x", [])
+            present = set(cats["c"].dropna().astype(str))
         dates = self._fetch("SELECT min(date) AS lo, max(date) AS hi FROM incidents", [])
-        present = set(cats["c"].dropna().astype(str))
         order = list(load_taxonomy().categories)
         categories = [c for c in order if c in present] + sorted(present - set(order))
         return {"admin1": adm["admin1"].astype(str).tolist(), "sources": src["source"].astype(str).tolist(),

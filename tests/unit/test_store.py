@@ -463,3 +463,130 @@ def test_awkward_text_survives_both_engines(store):
     assert rec["location"] == "" and rec["actor"] is None                   # empty is not missing
     assert store.count(Filters(text="100% {x}")) == 1 and store.count(Filters(text="$1")) == 1
     assert store.count(Filters(incident_ids=("t'1",))) == 1
+
+
+# --- the stored bitmask path (migration 3) gives what the list path gives ------------------------------
+
+def _everything(s) -> dict:
+    """Every aggregate of the sample under filters that exercise categories, text and confidence."""
+    fs = [Filters(), ALL, Filters(categories=("education", "water")), Filters(categories=("unclassified",)),
+          Filters(categories=("unclassified", "health"), text="HOSPITAL"), Filters(text="odesa"),
+          Filters(min_confidence=0.75), Filters(categories=("no_such_category",)),
+          Filters(bbox=(30.0, 46.0, 37.0, 50.0), text="kharkiv")]
+    out = {}
+    for i, f in enumerate(fs):
+        out[i, "count"] = s.count(f)
+        out[i, "ids"] = ids(s, f)
+        out[i, "summary"] = s.summary(f)
+        out[i, "hex"] = s.hex_counts(f, 4).to_dict("list")
+        for by in ("group", "category", "admin1", None):
+            out[i, "ts", by] = s.timeseries(f, freq="week", by=by).to_dict("list")
+        for by in ("group", "category", "admin1", "source"):
+            out[i, "by", by] = s.counts_by(f, by).to_dict("list")
+    out["options"] = s.options()
+    return out
+
+
+def test_bitmask_path_equals_list_path(loaded, monkeypatch):
+    loaded.set_override("b2", ["residential"], "olena", "flats")
+    loaded.set_override("a2", ["health"], "olena", "clinic")
+    loaded.clear_override("a2", "olena", "no")
+    loaded.update_classification(pd.DataFrame({"incident_id": ["c2"], "categories": [["water", "energy"]],
+                                               "category_confidence": [0.9], "category_evidence": ["x"]}))
+    assert loaded._bits() is not None
+    fast = _everything(loaded)
+    monkeypatch.setattr(type(loaded), "_bits", lambda self: None)     # the list columns and the view
+    slow = _everything(loaded)
+    assert fast == slow
+    assert fast[3, "ids"] == ["b3"] and fast[2, "ids"] == ["a1", "a2", "c2"]
+
+
+def test_categories_outside_the_taxonomy_get_bits_and_fall_back_past_63(store):
+    store.write_incidents(frame([dict(incident_id="x1", categories=["zz_custom"]),
+                                 dict(incident_id="x2", categories=["health"])]), "x")
+    assert store.count(Filters(categories=("zz_custom",))) == 1
+    assert store.counts_by(Filters(), "group").set_index("key").loc["other", "incidents"] == 1
+    many = [f"cat{i:02d}" for i in range(70)]
+    store.write_incidents(frame([dict(incident_id=f"m{i}", categories=[c]) for i, c in enumerate(many)]), "many")
+    assert store._bits() is None                      # more than 63 categories: the list path answers
+    assert store.count(Filters(categories=("cat69", "zz_custom"))) == 2
+    assert "cat69" in store.options()["categories"]
+
+
+@pytest.mark.parametrize("store_url", ["duckdb", "postgis"], indirect=True)
+def test_upgrade_from_v2_fills_masks_with_overrides(store_url):
+    """A store made before migration 3 (with an analyst's override) answers category filters right."""
+    s = open_store(store_url)
+    s.write_incidents(sample(), "sample")
+    s.set_override("b2", ["residential"], "olena", "flats")
+    s.close()
+    drop = ["ALTER TABLE incidents DROP COLUMN eff_mask", "ALTER TABLE incidents DROP COLUMN has_override",
+            "ALTER TABLE incidents DROP COLUMN search", "DROP TABLE category_bits",
+            "DELETE FROM schema_version WHERE version >= 3"]
+    if store_url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(store_url, autocommit=True) as con:
+            for q in drop:
+                con.execute(q)
+    else:
+        con = duckdb.connect(store_url)
+        for q in drop:
+            con.execute(q)
+        con.close()
+    s = open_store(store_url)
+    try:
+        assert s.schema_version() == S.LATEST_VERSION and s._bits() is not None
+        assert ids(s, Filters(categories=("residential",))) == ["a1", "b2"]
+        assert ids(s, Filters(categories=("unclassified",))) == ["b3"]
+        assert ids(s, Filters(min_confidence=0.75)) == ["a1", "b1", "b2"]
+        assert ids(s, Filters(text="HOSPITAL")) == ["b1"]
+        assert s.counts_by(Filters(), "group").set_index("key").loc["utilities", "incidents"] == 1
+    finally:
+        s.close()
+
+
+def test_text_search_cache_follows_writes(tmp_path):
+    s = open_store(str(tmp_path / "t.duckdb"))
+    s.write_incidents(sample(), "sample")
+    f = Filters(text="hospital")
+    assert s.count(f) == 1 and s.summary(f)["incidents"] == 1      # the second answer comes from the cache
+    s.write_incidents(frame([dict(incident_id="h2", description="Hospital No 2")]), "more")
+    assert s.count(f) == 2 and s.hex_counts(f, 5)["incidents"].sum() == 2
+    s.update_classification(pd.DataFrame({"incident_id": ["h2"], "categories": [["health"]],
+                                          "category_confidence": [1.0], "category_evidence": ["x"]}))
+    assert s.count(f.replace(categories=("health",))) == 2
+    s.close()
+
+
+def test_duckdb_settings_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARMMAP_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("HARMMAP_DUCKDB_MEMORY", "300MB")
+    s = open_store(str(tmp_path / "a.duckdb"))
+    with s._cursor() as cur:
+        threads, memory = cur.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
+    s.close()
+    assert int(threads) == 1 and memory.startswith("286")          # 300 MB = 286.1 MiB
+    monkeypatch.setenv("HARMMAP_DUCKDB_MEMORY", "lots")
+    with pytest.raises(StoreError, match="HARMMAP_DUCKDB_MEMORY"):
+        open_store(str(tmp_path / "b.duckdb"))
+
+
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+def test_postgis_reloading_unchanged_rows_makes_no_new_row_versions(store_url):
+    import psycopg
+
+    s = open_store(store_url)
+    s.write_incidents(sample(), "sample")
+
+    def xmins():
+        with psycopg.connect(store_url, autocommit=True) as con:
+            return dict(con.execute("SELECT incident_id, xmin::text FROM incidents").fetchall())
+
+    before = xmins()
+    changed = sample()
+    changed.loc[changed["incident_id"] == "b1", "fatalities"] = 6
+    s.write_incidents(changed, "sample")
+    after = xmins()
+    s.close()
+    assert {k for k in before if before[k] != after[k]} == {"b1"}
