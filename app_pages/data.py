@@ -1,5 +1,6 @@
 """Data page: the loaded data sets; upload files, check the format and the column mapping, load them
-with progress, and read the load report with the rejected rows (ui/data.py does the work)."""
+with progress, and read the load report with the rejected rows (ui/data.py does the work). Admins may
+delete a data set."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ ps = data.state()
 st.markdown("### Data")
 st.markdown("#### Loaded data sets")
 data.show_datasets(ctx.store.raw)
+if can("manage"):
+    data.delete_section(ctx.store.raw, current_user().name)
 
 st.markdown("#### Load files")
 if not can("load"):

@@ -649,7 +649,8 @@ def evidence_counts(evidence) -> dict[str, int]:
 
 
 def methodology(filters: Filters, gdf, head: Headline, sources: list[dict], generated_at: dt.datetime,
-                *, overrides_audited: int = 0, tax: Taxonomy | None = None, files: list[str] = ()) -> str:
+                *, overrides_audited: int = 0, tax: Taxonomy | None = None, files: list[str] = (),
+                coordinates: str = "exact") -> str:
     """The methodology note (Markdown) of a briefing pack."""
     tax = tax or load_taxonomy()
     n = len(gdf)
@@ -667,6 +668,9 @@ def methodology(filters: Filters, gdf, head: Headline, sources: list[dict], gene
     oblasts = "\n".join(f"| {display_name(a)} | {i:,} | {f:,} |" for a, i, f in head.top_oblasts)
     warn = ("\n> **Synthetic demo data**: every incident in this pack is invented (real town names, made-up "
             "events). Do not cite it.\n" if synthetic else "")
+    if coordinates != "exact":
+        warn += (f"\n> **Coordinates {coordinates}**: sensitive records are drawn and exported at the centre of "
+                 "their grid cell (`geo_precision` says so).\n")
     return f"""# {ttl}
 {warn}
 Generated {export.fmt_utc(generated_at)} by HarmMap.
@@ -718,10 +722,17 @@ The evidence of every incident is in `incidents.csv` (column `category_evidence`
 
 def briefing_pack(store, filters: Filters, out_zip: str | os.PathLike, *, boundaries="auto",
                   generated_at: dt.datetime | None = None, map_size: tuple[int, int] = (1600, 1000),
-                  chart_size: tuple[int, int] = (1600, 600)) -> dict:
+                  chart_size: tuple[int, int] = (1600, 600), coarsen_km: float = 0.0) -> dict:
     """Write the briefing pack for ``filters`` to ``out_zip``: ``map.png``, ``chart.png``, ``chart.svg``,
     ``incidents.csv``, ``incidents.geojson``, ``methodology.md``, with ``manifest.json`` and
-    ``SHA256SUMS``. Returns the manifest (``incidents``, ``timings`` in seconds, ``files``)."""
+    ``SHA256SUMS``. Returns the manifest (``incidents``, ``timings`` in seconds, ``files``, ``coordinates``).
+
+    ``coarsen_km`` > 0 (or a :class:`harmmap.sensitive.CoarseStore`) coarsens the coordinates in the map
+    and the incident files; the methodology note and the manifest say so."""
+    from harmmap.sensitive import coarse_store, coordinates_note
+
+    store = coarse_store(store, coarsen_km)
+    coords = coordinates_note(store)
     tax = load_taxonomy()
     t = generated_at or export.utc_now()
     timings: dict[str, float] = {}
@@ -747,12 +758,12 @@ def briefing_pack(store, filters: Filters, out_zip: str | os.PathLike, *, bounda
              "incidents.csv": export.csv_bytes(export.table_frame(gdf)),
              "incidents.geojson": export.geojson_text(gdf).encode("utf-8")}
     note = methodology(filters, gdf, head, sources, t, overrides_audited=audited, tax=tax,
-                       files=[*files, "methodology.md"])
+                       files=[*files, "methodology.md"], coordinates=coords)
     files["methodology.md"] = note.encode("utf-8")
     meta = {"package": "harmmap briefing", "generated_at": t.isoformat(), "title": title(
         filters, len(gdf), date_min=head.period[0], date_max=head.period[1], tax=tax),
         "filters": filters.to_params(), "filters_in_words": filters.describe(), "incidents": len(gdf),
-        "synthetic": synthetic}
+        "synthetic": synthetic, "coordinates": coords}
     manifest = export.write_package(out_zip, files, meta)
     timings["files"] = time.perf_counter() - t0
     manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}

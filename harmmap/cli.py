@@ -13,7 +13,7 @@ import sys
 
 from harmmap.query import Filters
 
-COMMANDS = ("demo", "ingest", "classify", "export", "boundaries", "facilities", "users")
+COMMANDS = ("demo", "ingest", "classify", "export", "boundaries", "facilities", "users", "datasets")
 
 
 def add_db_arg(p: argparse.ArgumentParser) -> None:

@@ -104,13 +104,19 @@ def fmt_utc(t: dt.datetime) -> str:
     return f"{t:%Y-%m-%d %H:%M} UTC"
 
 
-def export_frame(store, filters: Filters) -> gpd.GeoDataFrame:
+def export_frame(store, filters: Filters, *, coarsen_km: float = 0.0) -> gpd.GeoDataFrame:
     """The incidents matching ``filters`` (oldest first) with every canonical column plus
     ``classifier_categories``, ``overridden`` and ``override_version``, as a GeoDataFrame (EPSG:4326).
 
     ``categories`` are the effective ones (an analyst's override wins); ``classifier_categories``
     are what the classifier said. Incidents without coordinates have an empty geometry.
+    ``coarsen_km`` > 0 snaps every record's coordinates to a grid of about that many km
+    (:class:`harmmap.sensitive.CoarseStore`; ``geo_precision`` says so, H3 cells are no finer than the
+    grid); a store that is already a ``CoarseStore`` coarsens its sensitive records by its own policy.
     """
+    from harmmap.sensitive import coarse_store
+
+    store = coarse_store(store, coarsen_km)
     cols = [*schema.COLUMN_NAMES, *EXTRA_COLUMNS]
     df = store.incidents(filters, columns=cols, order="date")
     lon = pd.to_numeric(df.pop("lon"), errors="coerce").to_numpy(float)
@@ -419,7 +425,7 @@ def datasets_frame(store) -> pd.DataFrame:
 
 
 def evidence_package(store, filters: Filters, out_zip: str | os.PathLike, *,
-                     generated_at: dt.datetime | None = None) -> dict:
+                     generated_at: dt.datetime | None = None, coarsen_km: float = 0.0) -> dict:
     """Write the evidence package for the incidents matching ``filters`` to ``out_zip``.
 
     The zip holds ``incidents.csv`` and ``incidents.geojson`` (every canonical column),
@@ -430,7 +436,14 @@ def evidence_package(store, filters: Filters, out_zip: str | os.PathLike, *,
     ``filters.json``, ``README.md``, and ``manifest.json`` + ``SHA256SUMS`` with the SHA-256 of
     every file (check with :func:`verify` or ``sha256sum -c SHA256SUMS``). Returns the manifest
     (with ``incidents``, the number of incidents).
+
+    Coordinates are exact unless ``coarsen_km`` > 0 or ``store`` is a
+    :class:`harmmap.sensitive.CoarseStore`; the README and the manifest (``coordinates``) say which.
     """
+    from harmmap.sensitive import coarse_store, coordinates_note
+
+    store = coarse_store(store, coarsen_km)
+    coords = coordinates_note(store)
     t = generated_at or utc_now()
     gdf = export_frame(store, filters)
     ids = set(gdf["incident_id"].astype(str))
@@ -465,7 +478,8 @@ def evidence_package(store, filters: Filters, out_zip: str | os.PathLike, *,
                     "generated_at": t.isoformat()}
     overridden = int(gdf["overridden"].fillna(False).astype(bool).sum()) if "overridden" in gdf else 0
     synthetic = bool(len(datasets) and datasets["synthetic"].fillna(False).astype(bool).any())
-    readme = _evidence_readme(filters, len(gdf), len(sources), overridden, len(audit), datasets, t, synthetic)
+    readme = _evidence_readme(filters, len(gdf), len(sources), overridden, len(audit), datasets, t, synthetic,
+                              coords)
     files = {
         "README.md": readme.encode("utf-8"),
         "filters.json": (json.dumps(filters_json, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
@@ -479,7 +493,7 @@ def evidence_package(store, filters: Filters, out_zip: str | os.PathLike, *,
     meta = {"package": "harmmap evidence", "generated_at": t.isoformat(), "filters": params,
             "filters_in_words": filters.describe(), "incidents": len(gdf), "source_urls": len(sources),
             "overridden_incidents": overridden, "override_changes": len(audit), "synthetic": synthetic,
-            "store_engine": getattr(store, "engine", None)}
+            "coordinates": coords, "store_engine": getattr(store, "engine", None)}
     return write_package(out_zip, files, meta)
 
 
@@ -499,9 +513,12 @@ def datasets_markdown(datasets: pd.DataFrame) -> str:
 
 
 def _evidence_readme(filters: Filters, n: int, n_urls: int, overridden: int, n_audit: int,
-                     datasets: pd.DataFrame, t: dt.datetime, synthetic: bool) -> str:
+                     datasets: pd.DataFrame, t: dt.datetime, synthetic: bool, coords: str = "exact") -> str:
     warn = ("\n**Synthetic demo data**: every incident in this package is invented (real town names, "
             "made-up events). Do not cite it.\n" if synthetic else "")
+    if coords != "exact":
+        warn += (f"\n**Coordinates {coords}**: sensitive records are placed at the centre of their grid cell "
+                 "(`geo_precision` says so); ask an editor for the exact places.\n")
     return f"""# HarmMap evidence package
 {warn}
 Generated {fmt_utc(t)} for: {filters.describe()}.

@@ -16,7 +16,7 @@ import streamlit as st
 
 from harmmap import auth
 
-__all__ = ["require_login", "current_user", "can", "login_mode"]
+__all__ = ["require_login", "current_user", "can", "login_mode", "settings", "oidc_user"]
 
 _KEY = "harmmap_user"
 _FAILS = "harmmap_login_failures"
@@ -27,6 +27,12 @@ def _secrets() -> dict:
         return st.secrets.to_dict()
     except Exception:  # noqa: BLE001 - no secrets.toml: no login configured there
         return {}
+
+
+def settings() -> dict:
+    """The ``[harmmap]`` table of ``.streamlit/secrets.toml`` (empty when there is none)."""
+    sec = _secrets().get("harmmap", {})
+    return dict(sec) if isinstance(sec, dict) else {}
 
 
 def login_mode() -> tuple[str, str | None]:
@@ -55,6 +61,26 @@ def _os_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001
         return "analyst"
+
+
+def oidc_user(claims: dict, roles: dict) -> auth.User:
+    """The user for an OIDC identity (``st.user``): named by its email (else name, else sub); a role from
+    ``roles`` (``[harmmap.roles]``: email -> role, case-insensitive) only for an email claim the provider has
+    not marked unverified, so a display name that looks like an email gets no role. Default ``viewer``.
+
+    >>> oidc_user({"email": "Ed@Example.org", "name": "Ed"}, {"ed@example.org": "editor"})
+    User(name='Ed@Example.org', role='editor')
+    >>> oidc_user({"name": "ed@example.org"}, {"ed@example.org": "admin"})
+    User(name='ed@example.org', role='viewer')
+    >>> oidc_user({"email": "ed@example.org", "email_verified": "false"}, {"ed@example.org": "admin"}).role
+    'viewer'
+    """
+    email = str(claims.get("email") or "").strip()
+    role = "viewer"
+    if email and str(claims.get("email_verified", True)).lower() != "false":
+        role = {str(k).strip().lower(): v for k, v in roles.items()}.get(email.lower(), "viewer")
+    return auth.User(email or str(claims.get("name") or claims.get("sub") or "user"),
+                     role if role in auth.ROLES else "viewer")
 
 
 def _password_form(path: str) -> None:
@@ -93,9 +119,7 @@ def require_login() -> auth.User:
             st.markdown("## HarmMap")
             st.button("Sign in", on_click=st.login, type="primary")
             st.stop()
-        email = str(st.user.get("email") or st.user.get("name") or "user")
-        role = _secrets().get("harmmap", {}).get("roles", {}).get(email, "viewer")
-        user = auth.User(email, role if role in auth.ROLES else "viewer")
+        user = oidc_user(st.user.to_dict(), _secrets().get("harmmap", {}).get("roles", {}))
         st.session_state[_KEY] = user
     else:
         user = st.session_state.get(_KEY)
@@ -108,6 +132,7 @@ def require_login() -> auth.User:
         if c2.button("Sign out", key="logout"):
             st.session_state.pop(_KEY, None)
             if mode == "oidc":
-                st.logout()
+                st.logout()     # sends the browser to /auth/logout; a rerun here would drop that redirect
+                st.stop()
             st.rerun()
     return user

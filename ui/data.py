@@ -26,7 +26,7 @@ from harmmap.io.table import FIELDS, MULTI, Mapping, signature
 
 __all__ = ["Plan", "PageState", "state", "datasets_table", "save_files", "safe_name", "mapping_from_choices",
            "mapping_table", "mapping_problems", "problem_text", "report_view", "rejects_csv", "limit_text",
-           "tidy", "load", "cleanup", "show_datasets", "upload_section", "file_plan", "run_load", "show_reports", "FIELD_LABELS",
+           "tidy", "load", "cleanup", "show_datasets", "delete_section", "delete_problem", "upload_section", "file_plan", "run_load", "show_reports", "FIELD_LABELS",
            "REASON_TEXT", "KIND_LABELS"]
 
 _STATE_KEY = "hm_data_page"
@@ -318,8 +318,78 @@ def show_datasets(store) -> None:
     if syn:
         st.caption(f"**Synthetic**: {', '.join(syn)} — invented incidents for trying the dashboard; do not "
                    "cite them. They stay beside real data sets you load.")
-    st.caption("Removing a data set is not possible from the dashboard yet (the store has no delete). Loading "
-               "a file again updates its incidents in place (same ids).")
+    st.caption("Loading a file again updates its incidents in place (same ids). An admin can delete a data set "
+               "(below, or `python -m harmmap datasets delete NAME`).")
+
+
+def delete_problem(name: str | None, typed: str, datasets: list[str]) -> str | None:
+    """Why the chosen data set cannot be deleted yet (None: it can).
+
+    Example
+    -------
+    >>> delete_problem("acled", "acle", ["demo", "acled"])
+    "Type the data set's name exactly to confirm."
+    >>> delete_problem("demo", "demo", ["demo"]) is not None
+    True
+    >>> delete_problem("acled", "acled", ["demo", "acled"]) is None
+    True
+    """
+    if not name or name not in datasets:
+        return "Choose a data set."
+    if len(datasets) == 1:
+        return ("This is the only data set: load another before deleting it (an empty store is filled with "
+                "the synthetic demo data again on the next start).")
+    if typed.strip() != name:
+        return "Type the data set's name exactly to confirm."
+    return None
+
+
+_DELETED_KEY = "hm_dp_deleted"
+
+
+def delete_section(store, user: str) -> None:
+    """Admins only (the caller checks ``can("manage")``): choose a data set, give a reason, type its name to
+    confirm, delete (:meth:`harmmap.store.Store.delete_dataset`: incidents and overrides in one transaction,
+    the removals recorded in the audit trail)."""
+    from ui.text import md_text
+
+    done = st.session_state.pop(_DELETED_KEY, None)
+    if done:
+        def n(k: int, word: str) -> str:
+            return f"{k:,} {word}{'' if k == 1 else 's'}"
+
+        st.success(f"Deleted data set **{md_text(done['dataset'])}**: {n(done['incidents'], 'incident')}, "
+                   f"{n(done['overrides'], 'analyst override')} removed (kept in the audit trail), "
+                   f"{n(done['relinked'], 'duplicate')} of other data sets relinked.", icon=":material/delete:")
+    try:
+        names = store.datasets()["dataset"].astype(str).tolist()
+    except Exception as exc:  # noqa: BLE001 - the page stays up
+        st.error(f"Cannot read the list of data sets from the store: {exc}")
+        return
+    if not names:
+        return
+    with st.expander("Delete a data set (admin)", icon=":material/delete:"):
+        st.caption("Deletes the data set's incidents and the analysts' overrides of them, in one transaction. "
+                   "The audit trail keeps every override's history and records the deletion. There is no undo: "
+                   "load the file again to restore the incidents (without the overrides).")
+        name = st.selectbox("Data set", names, index=None, key="hm_dp_del_name", placeholder="Choose…")
+        reason = st.text_input("Reason (goes into the audit trail)", key="hm_dp_del_reason")
+        typed = st.text_input("Type the data set's name to confirm", key="hm_dp_del_confirm")
+        problem = delete_problem(name, typed, names)
+        if problem and name:
+            st.caption(md_text(problem))
+        if st.button("Delete data set", type="primary", key="hm_dp_delete", icon=":material/delete_forever:",
+                     disabled=problem is not None):
+            try:
+                out = store.delete_dataset(name, user=user, reason=reason)
+            except Exception as exc:  # noqa: BLE001 - StoreError and engine failures: the page stays up
+                st.error(f"Not deleted: {md_text(exc)}")
+                return
+            st.cache_data.clear()          # every page's counts and the sidebar's choices change
+            for k in ("hm_dp_del_name", "hm_dp_del_reason", "hm_dp_del_confirm"):
+                st.session_state.pop(k, None)
+            st.session_state[_DELETED_KEY] = out
+            st.rerun()
 
 
 def upload_section(ps: PageState) -> list[Path]:

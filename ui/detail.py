@@ -22,7 +22,7 @@ from layers.common import esc
 from ui.auth import can, current_user
 from ui.text import md_text
 
-__all__ = ["incident_id_from_tooltip", "detail_html", "show_detail", "safe_link", "category_label",
+__all__ = ["incident_id_from_tooltip", "detail_html", "coordinates_text", "show_detail", "safe_link", "category_label",
            "correction_options", "analyst_name", "md_text", "correction_problems", "comparison_html",
            "selected_incident",
            "USER_ENV"]
@@ -76,8 +76,32 @@ def _num(v) -> str:
         return "not reported"
 
 
+def coordinates_text(inc: Mapping) -> str:
+    """'50.45010, 30.52340 (exact)': lat, lon and how precise they are (2 decimals when coarsened).
+
+    Example
+    -------
+    >>> coordinates_text({"lat": 50.46, "lon": 30.5, "geo_precision": "coarsened to ~5 km"})
+    '50.46, 30.50 (coarsened to ~5 km)'
+    >>> coordinates_text({"lat": None, "lon": None})
+    'unknown'
+    """
+    lat, lon = inc.get("lat"), inc.get("lon")
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return "unknown"
+    if lat != lat or lon != lon:
+        return "unknown"
+    prec = str(inc.get("geo_precision") or "")
+    digits = 2 if prec.startswith("coarsened") else 5
+    return f"{lat:.{digits}f}, {lon:.{digits}f}" + (f" ({prec})" if prec else "")
+
+
 def detail_html(inc: dict) -> str:
-    """HTML of one incident (from ``store.incident(id)``), every value escaped."""
+    """HTML of one incident (from ``store.incident(id)``), every value escaped. The coordinates are the
+    ones the store gives this user (coarsened for sensitive records when a policy applies:
+    :class:`harmmap.sensitive.CoarseStore`)."""
     tax = load_taxonomy()
     cats = list(inc.get("categories") or []) or ["unclassified"]
     chips = "".join(
@@ -99,6 +123,7 @@ def detail_html(inc: dict) -> str:
         ("Date", date + (f" <small>({esc(inc.get('date_precision'))})</small>"
                          if inc.get("date_precision") not in (None, "day") else "")),
         ("Place", place or "unknown"),
+        ("Coordinates", f"<span class='hm-coords'>{esc(coordinates_text(inc))}</span>"),
         ("Categories", chips + (" <small>(analyst)</small>" if inc.get("overridden") else conf_s)),
         ("Evidence", esc(inc.get("category_evidence")) or "—"),
         ("Killed", _num(inc.get("fatalities"))),

@@ -4,6 +4,15 @@
 ``$HARMMAP_DATA_DIR`` when set); on the first run, when it is empty, it builds the synthetic demo
 data with a progress bar. ``CachedStore`` wraps the read methods the pages use in ``st.cache_data``,
 keyed by the store URL, a data version (the loaded data sets) and the arguments.
+
+Sensitive records: when a coarsening policy (:func:`harmmap.sensitive.policy_from`, from
+``HARMMAP_COARSEN_KM``... or ``[harmmap]`` in the secrets) applies to the signed-in user (by role, or
+because the view is a presentation), ``ready_store()`` returns a ``CachedStore`` whose key is the store URL
+plus the policy (``<url>#harmmap-coarse=<policy>``). :func:`get_store` opens such a key as a
+:class:`harmmap.sensitive.CoarseStore` around the one open store, so that every read made through
+``ctx.store`` (cached methods, ``.raw``, and the pages' own cached calls of ``get_store(ctx.store.url)``:
+map points and popups, hexagons, the detail panel, tables, downloads, briefing packs) gives coarsened
+coordinates, and caches never mix exact and coarsened answers. This is the one choke point.
 """
 
 from __future__ import annotations
@@ -14,20 +23,48 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from harmmap import demo
+from harmmap import demo, sensitive
 from harmmap.query import Filters
 from harmmap.store import Store, StoreError, open_store, resolve_url
 
-__all__ = ["ready_store", "get_store", "CachedStore", "DataInfo", "data_info"]
+__all__ = ["ready_store", "get_store", "CachedStore", "DataInfo", "data_info", "coarsening", "store_key",
+           "COARSE_SEP"]
 
 _BUILD_LOCK = threading.Lock()
 _TTL = 3600
+#: between the store URL and the policy in a coarsened store's key
+COARSE_SEP = "#harmmap-coarse="
+
+
+def store_key(url: str, policy: sensitive.Policy | None) -> str:
+    """The key pages pass to :func:`get_store`: the URL, plus the policy when it applies."""
+    return url if policy is None or not policy.on else f"{url}{COARSE_SEP}{policy.key()}"
 
 
 @st.cache_resource(show_spinner=False)
 def get_store(url: str) -> Store:
-    """One open store per URL per process."""
+    """One open store per URL per process; a key from :func:`store_key` with a policy gives that store
+    wrapped in :class:`harmmap.sensitive.CoarseStore`."""
+    if COARSE_SEP in url:
+        base, key = url.split(COARSE_SEP, 1)
+        return sensitive.CoarseStore(get_store(base), sensitive.Policy.from_key(key))
     return open_store(url)
+
+
+def coarsening() -> sensitive.Policy | None:
+    """The coarsening policy when it applies to the signed-in user now (their role, or presentation
+    mode), else None. A malformed setting stops the page with a message (it never shows exact places)."""
+    from ui.auth import current_user, settings
+    from ui.present import is_presenting
+
+    try:
+        policy = sensitive.policy_from(None, settings())
+    except ValueError as exc:
+        st.error(f"The coarsening setting is wrong: {exc}")
+        st.stop()
+    if not policy.applies(current_user().role, is_presenting()):
+        return None
+    return policy
 
 
 def ready_store() -> CachedStore:
@@ -46,7 +83,10 @@ def ready_store() -> CachedStore:
                 demo.ensure_demo_store(url, progress=lambda f, msg: bar.progress(f, text=msg))
                 bar.empty()
                 st.cache_data.clear()
-    return CachedStore(url)
+    policy = coarsening()
+    if policy is not None:
+        st.sidebar.caption(f"Coordinates of sensitive records {policy.describe()}.")
+    return CachedStore(store_key(url, policy))
 
 
 @dataclass(frozen=True)
@@ -109,15 +149,27 @@ def _timeseries(url: str, version: str, f: Filters, freq: str, by: str | None) -
 
 
 class CachedStore:
-    """The read methods the pages use, cached per (store, data version, arguments)."""
+    """The read methods the pages use, cached per (store key, data version, arguments).
+
+    ``url`` is the store key (:func:`store_key`: the URL, plus a coarsening policy when one applies);
+    ``raw`` the store as this user may see it (a :class:`harmmap.sensitive.CoarseStore` then);
+    ``policy`` the policy or None.
+    """
 
     def __init__(self, url: str):
         self.url = url
+        self.base_url = url.split(COARSE_SEP, 1)[0]
+        self.policy = sensitive.Policy.from_key(url.split(COARSE_SEP, 1)[1]) if COARSE_SEP in url else None
         self.info = data_info(url)
 
     @property
     def raw(self) -> Store:
         return get_store(self.url)
+
+    @property
+    def coarse(self) -> bool:
+        """Does this user see coarsened coordinates of sensitive records?"""
+        return self.policy is not None
 
     def options(self) -> dict:
         return _options(self.url, self.info.version)

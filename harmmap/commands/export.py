@@ -5,6 +5,8 @@ from the suffix of ``-o``; ``.zip`` needs ``--format evidence`` or ``briefing``)
 the dashboard's sidebar (``--from --to --category --oblast --source --text``; ``--category``,
 ``--oblast`` and ``--source`` are repeatable or comma lists), ``-o FILE``, ``--db URL``; ``--json``
 prints ONE JSON object ``{"path", "format", "rows", "sha256"}`` (rows = incidents exported).
+``--coarsen-km KM`` snaps every record's coordinates to a grid of about KM km in every format (data files,
+briefing and evidence packs, whose README/methodology and manifest say so); without it they are exact.
 Errors (unknown category, unwritable file, unreachable store) exit with status 2 and a message.
 """
 
@@ -30,8 +32,8 @@ def add_parser(sub):
     p.add_argument("--boundaries", default="auto", metavar="FILE",
                    help="oblast outlines for the briefing map (default: the configured ones, if any)")
     p.add_argument("--coarsen-km", type=float, default=0.0, metavar="KM",
-                   help="data formats: snap coordinates to a grid of about KM km (sensitive records; "
-                        "geo_precision says so). Evidence packages always keep exact coordinates.")
+                   help="snap coordinates to a grid of about KM km, in every format (geo_precision and the "
+                        "packs' notes say so; H3 cells no finer than the grid). Default: exact")
     p.add_argument("--json", action="store_true", help='print {"path", "format", "rows", "sha256"}')
     return p
 
@@ -77,6 +79,11 @@ def run(args) -> int:
         return 2
     try:
         store = open_store(args.db, read_only=False)
+        raw = store
+        if args.coarsen_km and args.coarsen_km > 0:
+            from harmmap.sensitive import coarse_store
+
+            store = coarse_store(store, args.coarsen_km)
     except StoreError as exc:
         print(f"harmmap export: error: {exc}", file=sys.stderr)
         return 2
@@ -89,10 +96,6 @@ def run(args) -> int:
             rows = briefing_pack(store, filters, out, boundaries=args.boundaries)["incidents"]
         else:
             gdf = export.export_frame(store, filters)
-            if args.coarsen_km > 0:
-                from harmmap.sensitive import coarsen_frame
-
-                gdf = coarsen_frame(gdf, args.coarsen_km)
             export.write(gdf, out, fmt)
             rows = len(gdf)
     except (OSError, StoreError, ValueError) as exc:
@@ -100,7 +103,7 @@ def run(args) -> int:
         return 2
     finally:
         try:
-            store.close()
+            raw.close()
         except Exception:  # noqa: BLE001
             pass
     digest = export.sha256_file(out)

@@ -89,7 +89,9 @@ def test_data_page_lists_the_demo_data_set(store_env):
     captions = "\n".join(c.value for c in at.caption)
     assert "Synthetic" in captions and "demo" in captions
     assert "Up to 200 MB per file" in captions and "python -m harmmap ingest FILE" in captions
-    assert "not possible from the dashboard yet" in captions
+    assert "An admin can delete a data set" in captions
+    # no login: the one analyst on the laptop is the admin and may delete (the only data set: not yet)
+    assert at.button(key="hm_dp_delete").disabled
     assert not [b for b in at.button if b.label.startswith("Load ")]          # nothing uploaded, nothing to load
 
 
