@@ -1,6 +1,8 @@
-"""Map page: incidents as points, clusters, hexagons, heat or oblasts; legend, controls, detail panel.
+"""Map page: incidents as points, clusters, hexagons, heat, oblasts or raions; legend, controls, detail panel;
+time playback over weeks.
 
-The view and map options live in the URL, and drawing or clicking on the map filters (see ui/map.py)."""
+The view, map options and layer ticks live in the URL, and drawing or clicking on the map filters
+(see ui/map.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from ui.map import (
     home_view,
     map_options,
     playback,
+    raion_boundaries,
+    raion_counter,
+    raion_name,
     write_url,
 )
 from ui.text import md_text
@@ -27,14 +32,22 @@ from ui.text import md_text
 ctx = context()
 store, filters = ctx.store, ctx.filters
 
+raions = raion_boundaries()
 top = st.columns([5, 1], vertical_alignment="center")
-opts = map_options(top[1], load_taxonomy())
-shown = playback(top[1], filters, store.options())   # the map's filters: one week when playing back
+opts = map_options(top[1], load_taxonomy(), raions=raions is not None and len(raions) > 0)
+bar = st.container()        # the week slider and Play button, when playback is on
+shown = playback(top[1], filters, store.options(), bar)   # the map's filters: one week when playing back
 
 # the last view the browser reported, if it belongs to these filters
 state = st.session_state.get("map")
 view = View.from_st_folium(state) if st.session_state.get("map_view_for") == filters else None
 home = home_view(filters)   # the view a shared link opened at (view=lat,lon,zoom)
+if shown is not filters:
+    # playing back: the map stays where the analyst put it, week after week (the view is taken when the
+    # week changes, so panning within a week does not rebuild the map)
+    if st.session_state.get("map_play_for") != shown:
+        st.session_state["map_play_for"], st.session_state["map_play_home"] = shown, view
+    home = home or st.session_state.get("map_play_home")
 st.session_state["map_view_for"] = filters
 
 try:
@@ -45,12 +58,14 @@ except Exception as exc:  # a broken boundaries file must not take the map down
 
 res = build_map(store, shown, view=view or home, home=home, mode=opts["mode"], tiles=opts["basemap"],
                 boundaries=boundaries, synthetic=store.info.synthetic, sources=store.info.sources,
-                heat_weight=opts["weight"], share_of=opts["share"] or None, facilities=facilities.table())
+                heat_weight=opts["weight"], share_of=opts["share"] or None, facilities=facilities.table(),
+                raions=raions, raion_counts=raion_counter(store), area_name=raion_name(filters))
 with top[0]:
     st.markdown(f"**{md_text(res.title)}**")
     st.caption(md_text(res.subtitle + (" · " + "; ".join(res.notes) if res.notes else "")))
     if has_area(filters):
-        st.button("Clear drawn area", on_click=clear_area, icon=":material/layers_clear:", key="map_clear_area")
+        st.button("Clear raion" if raion_name(filters) else "Clear drawn area", on_click=clear_area,
+                  icon=":material/layers_clear:", key="map_clear_area")
 
 if res.mode == "empty" and res.total == 0:
     empty_state(filters)
@@ -60,7 +75,7 @@ with left:
     out = st_folium(res.map, key="map", height=560, use_container_width=True,
                     returned_objects=RETURNED)
     write_url(out, **opts)
-    apply_map_event(out)     # a drawn shape, or a click on a hexagon or oblast, filters (and reruns)
+    apply_map_event(out, raions)     # a drawn shape, or a click on a hexagon, oblast or raion, filters
 with right:
     # remember the last incident clicked: a rebuilt map (new view or filters) starts with no click
     clicked = incident_id_from_tooltip((out or {}).get("last_object_clicked_tooltip"))

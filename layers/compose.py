@@ -4,8 +4,8 @@ put the layers, legend, title and notes together.
 By count in view: points (<= :data:`POINTS_MAX`), client-side clusters (<= :data:`CLUSTERS_MAX`),
 else H3 hexagons counted by the store at a resolution following the zoom. The map says which it
 shows ("412 incidents", "18,230 incidents in 1,204 hexagons"). An analyst can ask instead for a heat
-map (fine H3 cells weighted by incidents or fatalities) or an oblast choropleth (counts, or the share
-of one category) when boundaries are configured. Known facilities (hidden until ticked), the drawn
+map (fine H3 cells weighted by incidents or fatalities) or an oblast or raion choropleth (counts, or the
+share of one category) when boundaries of that level are configured. Known facilities (hidden until ticked), the drawn
 filter area, the layer control, fullscreen, measure, mini-map and draw tools complete the map.
 
 Example
@@ -30,7 +30,7 @@ from harmmap.query import BBox, Filters
 from harmmap.taxonomy import Taxonomy, load_taxonomy
 from layers import assets
 from layers.basemap import UKRAINE_BBOX, UKRAINE_CENTER, TileNote, base_map, title_control
-from layers.choropleth import choropleth, choropleth_data, choropleth_legend
+from layers.choropleth import admin2_counts, choropleth, choropleth_data, choropleth_legend
 from layers.controls import add_controls, filter_area
 from layers.facilities import MAX_POINTS as FACILITIES_MAX
 from layers.facilities import facilities as facilities_layer
@@ -47,7 +47,7 @@ POINTS_MAX = 2_000
 CLUSTERS_MAX = 20_000
 #: below this zoom the whole filter is shown (no viewport query): the country view
 VIEWPORT_ZOOM = 7
-MODES = ("auto", "points", "clusters", "hexagons", "heat", "oblasts")
+MODES = ("auto", "points", "clusters", "hexagons", "heat", "oblasts", "raions")
 INCIDENT_COLUMNS = ["incident_id", "date", "location", "categories", "geometry"]
 TITLE = "Attacks on civilian infrastructure"
 
@@ -167,7 +167,8 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
               tiles: str = "cartodbpositron", boundaries=None, synthetic: bool = False,
               sources: list[str] | tuple[str, ...] = (), tax: Taxonomy | None = None,
               height: int | str = "100%", home: View | None = None, heat_weight: str = "incidents",
-              share_of: str | None = None, facilities=None, controls: bool = True) -> MapResult:
+              share_of: str | None = None, facilities=None, controls: bool = True, raions=None,
+              raion_counts=None, area_name: str | None = None) -> MapResult:
     """Build the incident map for ``filters`` (and the last ``view``) from ``store``.
 
     ``store`` needs ``summary``, ``count``, ``incidents``, ``hex_counts`` and ``counts_by`` (a caching
@@ -175,6 +176,9 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
     ``home`` is where the map opens (a view from a shared link) instead of the data's extent;
     ``heat_weight`` ("incidents" or "fatalities") weighs the heat mode; ``share_of`` (a category) makes
     the oblast choropleth show that category's share; ``facilities`` is ``harmmap.facilities.table()``.
+    ``raions`` (``gazetteer.boundaries(2)``) allows the raion choropleth (mode "raions"), counted by
+    ``raion_counts(filters)`` (default :func:`layers.choropleth.admin2_counts`; a page passes a cached one);
+    ``area_name`` names the drawn area in the subtitle (e.g. the raion a click filtered to).
     """
     tax = tax or load_taxonomy()
     summary = store.summary(filters)
@@ -184,7 +188,10 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
     if mode == "oblasts" and not has_boundaries:
         notes.append("the oblast choropleth needs boundaries (python -m harmmap boundaries load FILE --level 1)")
         mode = "auto"
-    aggregate = mode in ("heat", "oblasts")        # drawn from the store's aggregates, whatever the count
+    if mode == "raions" and (raions is None or len(raions) == 0):
+        notes.append("the raion choropleth needs raion boundaries (python -m harmmap boundaries load FILE --level 2)")
+        mode = "auto"
+    aggregate = mode in ("heat", "oblasts", "raions")        # drawn from the store's aggregates, whatever the count
     # The view matters only when the whole filter is too much to draw: then the store is asked for what
     # is in view. Otherwise the map's script stays the same however the analyst pans, so the browser keeps
     # its map (and a click on an incident is not lost to a rebuilt map).
@@ -273,21 +280,27 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
         res.drawn, res.cells, res.resolution = int(hx["incidents"].sum()) if len(hx) else 0, layer.points, hres
         what = "" if heat_weight == "incidents" else f", {layer.total:,} killed (reported)"
         res.status = f"{_plural(res.drawn, 'incident')}{what} as heat ({_plural(layer.points, 'cell')})"
-    elif chosen == "oblasts":
+    elif chosen in ("oblasts", "raions"):
+        level, one = (1, "oblast") if chosen == "oblasts" else (2, "raion")
         base = filters.replace(categories=()) if share_of else filters
-        counts = store.counts_by(base, "admin1")
-        share_counts = store.counts_by(filters.replace(categories=(share_of,)), "admin1") if share_of else None
-        data = choropleth_data(boundaries, counts, share_counts)
+        if level == 1:
+            count = lambda f: store.counts_by(f, "admin1")  # noqa: E731
+        else:
+            count = raion_counts or (lambda f: admin2_counts(store, f, raions))  # noqa: E731
+        counts = count(base)
+        share_counts = count(filters.replace(categories=(share_of,))) if share_of else None
+        data = choropleth_data(boundaries if level == 1 else raions, counts, share_counts, level=level)
         layer = choropleth(data, {"value": "share" if share_of else "incidents",
-                                  "label": tax.label(share_of) if share_of else ""})
+                                  "label": tax.label(share_of) if share_of else "",
+                                  "tolerance": 0.01 if level == 1 else 0.005})
         layer.add_to(m)
         choropleth_legend(layer).add_to(m)
         res.drawn, res.cells = layer.incidents, int((data["incidents"] > 0).sum())
-        res.status = f"{_plural(res.drawn, 'incident')} in {_plural(res.cells, 'oblast')}"
+        res.status = f"{_plural(res.drawn, 'incident')} in {_plural(res.cells, one)}"
         if share_of:
             res.status += f" · share that hit {tax.label(share_of)}"
         if layer.unmatched:
-            notes.append(f"{layer.unmatched:,} incident(s) have no oblast on these boundaries")
+            notes.append(f"{layer.unmatched:,} incident(s) have no {one} on these boundaries")
     else:
         hx = store.hex_counts(f_view, resolution)
         layer = hexagons(hx, {"tax": tax})
@@ -302,6 +315,8 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
 
     res.title = map_title(filters, summary)
     desc = filters.replace(date_from=None, date_to=None).describe()
+    if area_name and filters.polygon_wkt:
+        desc = desc.replace("within a drawn area", f"within {area_name}")
     res.subtitle = res.status + ("" if desc == "all incidents" else f" · {desc}")
     res.notes = notes
     src = ("Data: " + ", ".join(sources)) if sources else ""

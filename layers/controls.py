@@ -1,6 +1,7 @@
 """Map controls, all loaded from ``static/vendor`` (see :mod:`layers.assets`): layer control, fullscreen,
 measure tool, mini-map and draw (rectangle and polygon, which filter the dashboard, see :mod:`ui.map`);
-and the outline of the area the filters are drawn to.
+the outline of the area the filters are drawn to; and :class:`OverlayState`, which keeps the layer
+control's ticks in the page's URL (``show=facilities``, ``hide=outlines,data``).
 
 The scale bar is Leaflet's own (``control_scale`` in :func:`layers.basemap.base_map`).
 
@@ -28,7 +29,8 @@ from shapely.geometry import box, mapping
 from layers.basemap import TILES
 from layers.outlines import _round
 
-__all__ = ["add_controls", "MiniMap", "FilterArea", "filter_area", "DRAW_COLOR"]
+__all__ = ["add_controls", "MiniMap", "FilterArea", "filter_area", "OverlayState", "overlay_key", "DRAW_COLOR",
+           "OVERLAY_KEYS"]
 
 DRAW_COLOR = "#1f5fa8"
 _MINIMAP = "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/"
@@ -63,6 +65,76 @@ class MiniMap(JSCSSMixin, MacroElement):
         if geojson is None and not url:
             raise ValueError("the mini-map needs an outline (geojson) or a tile URL")
         self.geojson, self.url = geojson, url
+
+
+#: URL keys of the overlays in the layer control (the incidents' own layer, whatever it is drawn as, is "data")
+OVERLAY_KEYS = ("data", "outlines", "facilities")
+
+
+def overlay_key(layer) -> str:
+    """The URL key of an overlay: "outlines", "facilities", else "data" (incidents, hexagons, heat, regions)."""
+    name = type(layer).__name__
+    if name == "OutlineLayer":
+        return "outlines"
+    if name == "FacilityLayer":
+        return "facilities"
+    return "data"
+
+
+class OverlayState(MacroElement):
+    """Keeps the layer control's ticks in the page's URL, and restores them.
+
+    When the map is created it reads ``show=`` and ``hide=`` (comma-separated :data:`OVERLAY_KEYS`)
+    from the URL of the page around it (the Streamlit page; its own URL when opened alone) and ticks
+    or unticks those overlays. Each tick the analyst makes is reported to Streamlit through
+    st_folium's ``selected_layers`` (an entry named ``hm-overlays`` whose ``url`` holds the JSON
+    ``{key: shown}``), which :func:`ui.map.write_url` writes back to the URL. The map's HTML does not
+    depend on the ticks, so ticking a layer never rebuilds the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, ctl) {
+            var keys = {{ this.keys|tojson }};
+            var entries = ctl._layers.filter(function (o) { return o.overlay && keys[o.name]; });
+            var q;
+            try { q = new URLSearchParams(window.parent.location.search); }
+            catch (e) { q = new URLSearchParams(window.location.search); }
+            var show = (q.get("show") || "").split(","), hide = (q.get("hide") || "").split(",");
+            entries.forEach(function (o) {
+                var k = keys[o.name];
+                if (show.indexOf(k) >= 0 && !map.hasLayer(o.layer)) { map.addLayer(o.layer); }
+                if (hide.indexOf(k) >= 0 && map.hasLayer(o.layer)) { map.removeLayer(o.layer); }
+            });
+            function state() {
+                var st = {};
+                entries.forEach(function (o) { st[keys[o.name]] = st[keys[o.name]] || map.hasLayer(o.layer); });
+                return st;
+            }
+            function remember() {
+                var g = window.__GLOBAL_DATA__;
+                if (!g) { return false; }
+                g.selected_layers = g.selected_layers || {};
+                g.selected_layers["hm-overlays"] = {name: "hm-overlays", url: JSON.stringify(state())};
+                return true;
+            }
+            remember();
+            map.on("overlayadd overlayremove", function () {
+                // st_folium sends its value on moveend: the new ticks go with it
+                if (remember()) { map.fire("moveend"); }
+            });
+        })({{ this._parent.get_name() }}, {{ this.control.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl, keys: dict[str, str]):
+        super().__init__()
+        self._name = "OverlayState"
+        self.control = control
+        #: layer name as the control lists it -> URL key
+        self.keys = dict(keys)
 
 
 class FilterArea(MacroElement):
@@ -128,5 +200,9 @@ def add_controls(m: folium.Map, *, tiles: str = "none", outline: dict | None = N
         elif spec is not None:
             MiniMap(url=spec[0]).add_to(m)
     if layer_control:
-        folium.LayerControl(position="topright", collapsed=True).add_to(m)
+        ctl = folium.LayerControl(position="topright", collapsed=True).add_to(m)
+        keys = {c.layer_name: overlay_key(c) for c in m._children.values()
+                if isinstance(c, folium.map.Layer) and getattr(c, "overlay", False) and getattr(c, "control", False)}
+        if keys:
+            OverlayState(ctl, keys).add_to(m)
     return m

@@ -3,35 +3,51 @@ drawings turned into filters.
 
 URL parameters (beside the sidebar's filters): ``view=lat,lon,zoom`` (where the map is; read on a
 session's first run, rewritten whenever the browser reports a new view, without rebuilding the map),
-``mode=`` (auto|points|clusters|hexagons|heat|oblasts), ``basemap=`` (a key of
-:data:`layers.basemap.TILES`), ``weight=fatalities`` (heat) and ``share=<category>`` (choropleth).
+``mode=`` (auto|points|clusters|hexagons|heat|oblasts|raions: the choropleth's level is its mode),
+``basemap=`` (a key of :data:`layers.basemap.TILES`), ``weight=fatalities`` (heat), ``share=<category>``
+(choropleth), and the layer control's ticks that differ from the defaults: ``show=facilities``,
+``hide=outlines,data`` (keys of :data:`layers.controls.OVERLAY_KEYS`; the map applies them itself when it
+is created, see :class:`layers.controls.OverlayState`).
 
 Map events (from ``st_folium``'s ``last_active_drawing``): a drawn rectangle filters to its box
 (``Filters.bbox``), a drawn polygon to the polygon (``Filters.polygon_wkt``), a clicked hexagon to its H3
-cell (``Filters.h3_cells``) and a clicked oblast to that oblast (the sidebar's Oblasts). They go to the
-shared sidebar through :func:`ui.sidebar.set_extra_filter`, so every page follows the map's filter.
+cell (``Filters.h3_cells``), a clicked oblast to that oblast (the sidebar's Oblasts) and a clicked raion
+to its polygon (``Filters.polygon_wkt``, the raion's stored boundary; :func:`raion_name` names it again).
+They go to the shared sidebar through :func:`ui.sidebar.set_extra_filter`, so every page follows the map.
+
+Time playback: a week slider above the map and a Play button; while playing, a fragment re-run every
+few seconds moves the slider to the next week (and reruns the page).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import math
 
 import streamlit as st
 
+from harmmap import gazetteer
 from harmmap.query import Filters
 from layers.basemap import TILES
 from layers.compose import MODES, View
+from layers.controls import OVERLAY_KEYS
 from layers.heat import WEIGHTS
 from ui.sidebar import set_extra_filter
 
 __all__ = ["RETURNED", "MAP_PARAMS", "parse_view", "format_view", "view_bounds", "event_filter",
-           "init_from_url", "home_view", "write_url", "apply_map_event", "clear_area", "has_area"]
+           "init_from_url", "home_view", "write_url", "apply_map_event", "clear_area", "has_area",
+           "overlay_params", "raion_name", "raion_counter", "raion_boundaries", "playback", "map_options",
+           "PLAY_SPEEDS", "weeks_between"]
 
 #: what st_folium sends back (each change reruns the page; the map's script is unchanged by it)
-RETURNED = ["last_object_clicked_tooltip", "zoom", "bounds", "center", "last_active_drawing", "all_drawings"]
+RETURNED = ["last_object_clicked_tooltip", "zoom", "bounds", "center", "last_active_drawing", "all_drawings",
+            "selected_layers"]
 #: query parameters owned by the map
-MAP_PARAMS = ("view", "mode", "basemap", "weight", "share")
+MAP_PARAMS = ("view", "mode", "basemap", "weight", "share", "show", "hide")
+#: overlays shown when the map is created (the others are ticked off)
+OVERLAY_DEFAULTS = {"data": True, "outlines": True, "facilities": False}
 KEYS = {"mode": "map_mode", "basemap": "map_tiles", "weight": "map_weight", "share": "map_share"}
 DEFAULTS = {"mode": "auto", "basemap": "cartodbpositron", "weight": "incidents", "share": ""}
 _INIT = "map_url_initialised"
@@ -82,12 +98,14 @@ def _ring_is_box(ring) -> bool:
     return len(ring) in (4, 5) and len(xs) == 2 and len(ys) == 2
 
 
-def event_filter(feature: dict | None) -> dict | None:
+def event_filter(feature: dict | None, raions=None) -> dict | None:
     """The filter change a map event asks for, as ``set_extra_filter`` keyword arguments; None for others.
 
-    A clicked hexagon carries ``properties.h3``, a clicked oblast ``properties.admin1``; a drawn shape
-    has no properties: a rectangle becomes ``bbox``, any other polygon ``polygon_wkt``. Points
-    (a click on an incident) are not filters.
+    A clicked hexagon carries ``properties.h3``, a clicked oblast ``properties.admin1``, a clicked raion
+    ``properties.raion`` (its row in ``raions``, ``gazetteer.boundaries(2)``, whose stored boundary becomes
+    ``polygon_wkt`` when its name matches; else the drawn shape does); a drawn shape has no properties:
+    a rectangle becomes ``bbox``, any other polygon ``polygon_wkt``. Points (a click on an incident) are
+    not filters.
 
     Example
     -------
@@ -106,6 +124,20 @@ def event_filter(feature: dict | None) -> dict | None:
         return {"h3_cells": (str(props["h3"]),), "bbox": None, "polygon_wkt": None}
     if props.get("admin1"):
         return {"admin1": (str(props["admin1"]),)}
+    if props.get("raion") is not None and props.get("admin2"):
+        try:
+            row = raions.iloc[int(props["raion"])] if raions is not None else None
+        except (IndexError, ValueError, TypeError):
+            row = None
+        if row is not None and str(row["admin2"]) == str(props["admin2"]):
+            return {"polygon_wkt": row.geometry.wkt, "bbox": None, "h3_cells": ()}
+        from shapely.geometry import shape
+
+        try:
+            g = shape(geom)
+        except Exception:     # noqa: BLE001 - a malformed shape from the browser is not a filter
+            return None
+        return {"polygon_wkt": g.wkt, "bbox": None, "h3_cells": ()} if g.is_valid and not g.is_empty else None
     if props or geom.get("type") != "Polygon":
         return None
     try:
@@ -125,9 +157,9 @@ def event_filter(feature: dict | None) -> dict | None:
     return {"polygon_wkt": poly.wkt, "bbox": None, "h3_cells": ()}
 
 
-def _valid(key: str, value: str, categories) -> bool:
+def _valid(key: str, value: str, categories, modes=MODES) -> bool:
     if key == "mode":
-        return value in MODES
+        return value in modes
     if key == "basemap":
         return value in TILES
     if key == "weight":
@@ -137,14 +169,14 @@ def _valid(key: str, value: str, categories) -> bool:
     return False
 
 
-def init_from_url(categories=()) -> None:
+def init_from_url(categories=(), modes=MODES) -> None:
     """On a session's first run, set the map's widgets and home view from the URL (call before the widgets)."""
     if st.session_state.get(_INIT):
         return
     st.session_state[_INIT] = True
     for p, key in KEYS.items():
         v = st.query_params.get(p)
-        if v and _valid(p, v, categories):
+        if v and _valid(p, v, categories, modes):
             st.session_state[key] = v
     home = parse_view(st.query_params.get("view"))
     st.session_state[_HOME] = (home, None) if home else None
@@ -162,10 +194,48 @@ def home_view(filters: Filters) -> View | None:
     return view if for_filters == filters else None
 
 
+def overlay_params(state: dict | None, current: dict[str, str]) -> dict[str, str]:
+    """``show``/``hide`` for the URL: the ticks the map reported (``selected_layers``' ``hm-overlays``
+    entry) over those the URL (``current``) already has; overlays at their default are left out.
+
+    Example
+    -------
+    >>> rep = {"selected_layers": [{"name": "hm-overlays", "url": '{"data": true, "facilities": true}'}]}
+    >>> overlay_params(rep, {"hide": "outlines"})
+    {'show': 'facilities', 'hide': 'outlines'}
+    >>> overlay_params({"selected_layers": [{"name": "hm-overlays", "url": '{"outlines": true}'}]},
+    ...                {"hide": "outlines,x"})
+    {}
+    """
+    shown = dict(OVERLAY_DEFAULTS)
+    for k in (current.get("show") or "").split(","):
+        if k in OVERLAY_KEYS:
+            shown[k] = True
+    for k in (current.get("hide") or "").split(","):
+        if k in OVERLAY_KEYS:
+            shown[k] = False
+    for entry in (state or {}).get("selected_layers") or ():
+        if isinstance(entry, dict) and entry.get("name") == "hm-overlays":
+            try:
+                rep = json.loads(entry.get("url") or "{}")
+            except (TypeError, ValueError):
+                rep = {}
+            for k, v in (rep.items() if isinstance(rep, dict) else ()):
+                if k in OVERLAY_KEYS:
+                    shown[k] = bool(v)
+    out = {}
+    for p, want in (("show", True), ("hide", False)):
+        keys = [k for k in OVERLAY_KEYS if shown[k] == want and OVERLAY_DEFAULTS[k] != want]
+        if keys:
+            out[p] = ",".join(keys)
+    return out
+
+
 def write_url(state: dict | None, **options: str) -> None:
-    """Mirror the view st_folium reported and the map options (``mode``, ``basemap``...) in the URL;
-    defaults are left out, and nothing is written when nothing changed."""
+    """Mirror the view st_folium reported, the layer control's ticks and the map options (``mode``,
+    ``basemap``...) in the URL; defaults are left out, and nothing is written when nothing changed."""
     want = {k: str(v) for k, v in options.items() if v is not None and str(v) != DEFAULTS.get(k)}
+    want.update(overlay_params(state, {k: st.query_params.get(k, "") for k in ("show", "hide")}))
     view = format_view(state)
     if view:
         want["view"] = view
@@ -183,8 +253,8 @@ def _signature(feature) -> str:
     return json.dumps(feature, sort_keys=True, default=str)[:20_000]
 
 
-def apply_map_event(state: dict | None) -> bool:
-    """Turn a new drawing or a click on a hexagon/oblast into a filter (and rerun); True if it did.
+def apply_map_event(state: dict | None, raions=None) -> bool:
+    """Turn a new drawing or a click on a hexagon/oblast/raion into a filter (and rerun); True if it did.
 
     Each event is applied once: the last one applied is remembered, so a rerun (or a rebuilt map
     still reporting it) does not apply it again after the analyst cleared it.
@@ -196,7 +266,7 @@ def apply_map_event(state: dict | None) -> bool:
     if st.session_state.get(_CONSUMED) == sig:
         return False
     st.session_state[_CONSUMED] = sig
-    change = event_filter(feature)
+    change = event_filter(feature, raions)
     if not change:
         return False
     set_extra_filter(**change)
@@ -215,46 +285,160 @@ def clear_area() -> None:
 
 
 MODE_LABELS = {"auto": "Auto (by count)", "points": "Points", "clusters": "Clusters", "hexagons": "Hexagons",
-               "heat": "Heat map", "oblasts": "Oblasts (choropleth)"}
+               "heat": "Heat map", "oblasts": "Oblasts (choropleth)", "raions": "Raions (choropleth)"}
 
 
-def map_options(container, tax) -> dict:
-    """The 'Map options' popover: representation, basemap, heat weight, choropleth share.
+def map_options(container, tax, *, raions: bool = False) -> dict:
+    """The 'Map options' popover: representation (the choropleth at oblast or, when raion boundaries are
+    configured, ``raions=True``, raion level), basemap, heat weight, choropleth share.
 
     Returns ``{"mode", "basemap", "weight", "share"}`` (share: a category id or "" for counts).
     """
     from layers.basemap import TILE_LABELS
 
-    init_from_url(tuple(tax.categories))
+    modes = [m for m in MODES if m != "raions" or raions]
+    init_from_url(tuple(tax.categories), tuple(modes))
+    if st.session_state.get(KEYS["mode"]) not in (None, *modes):     # raion boundaries went away
+        st.session_state[KEYS["mode"]] = "auto"
     with container.popover("Map options", icon=":material/tune:", width="stretch"):
-        mode = st.selectbox("Show as", MODES, format_func=MODE_LABELS.get, key=KEYS["mode"])
+        mode = st.selectbox("Show as", modes, format_func=MODE_LABELS.get, key=KEYS["mode"],
+                            help="Oblasts or raions: a choropleth of the regions (raions need raion boundaries: "
+                                 "python -m harmmap boundaries load FILE --level 2)")
         tiles = st.selectbox("Basemap", list(TILES), format_func=TILE_LABELS.get, key=KEYS["basemap"])
         weight = st.selectbox("Heat weighted by", list(WEIGHTS), format_func=WEIGHTS.get, key=KEYS["weight"],
                               disabled=mode != "heat")
-        share = st.selectbox("Oblasts coloured by", [""] + list(tax.categories), key=KEYS["share"],
+        share = st.selectbox("Regions coloured by", [""] + list(tax.categories), key=KEYS["share"],
                              format_func=lambda c: "incidents (count)" if not c else f"share that hit {tax.label(c)}",
-                             disabled=mode != "oblasts")
+                             disabled=mode not in ("oblasts", "raions"))
     return {"mode": mode, "basemap": tiles, "weight": weight, "share": share}
 
 
-def playback(container, filters: Filters, options: dict) -> Filters:
-    """Time playback: a slider over weeks that shows one week (or everything up to it) on the map.
+# ------------------------------------------------------------------------------------------------
+# raions
+# ------------------------------------------------------------------------------------------------
+def raion_boundaries():
+    """The configured raion boundaries (``gazetteer.boundaries(2)``), or None (also when unreadable)."""
+    try:
+        return gazetteer.boundaries(2)
+    except Exception:     # noqa: BLE001 - a broken file must not take the map down; the oblasts still work
+        return None
+
+
+@functools.lru_cache(maxsize=2)
+def _raion_wkts(key: tuple[str, float]) -> dict[str, str]:
+    b = gazetteer.boundaries(2)
+    if b is None:
+        return {}
+    from layers.choropleth import raion_label
+
+    return {g.wkt: raion_label(r) for g, r in zip(b.geometry, b.drop(columns="geometry").to_dict("records"),
+                                                  strict=True)}
+
+
+def raion_name(filters: Filters) -> str | None:
+    """'raion Chuhuivskyi (Kharkiv)' when the filters' polygon is a raion's boundary (a clicked raion)."""
+    if not filters.polygon_wkt:
+        return None
+    name = _raion_wkts(gazetteer.boundaries_key(2)).get(filters.polygon_wkt)
+    return f"raion {name}" if name else None
+
+
+@st.cache_data(ttl=3600, show_spinner="Counting incidents per raion…", max_entries=32)
+def _raion_counts(url: str, version: str, bkey: tuple[str, float], f: Filters):
+    from layers.choropleth import admin2_counts
+    from ui.store import get_store
+
+    return admin2_counts(get_store(url), f, gazetteer.boundaries(2))
+
+
+def raion_counter(store):
+    """``filters -> counts per raion`` for :func:`layers.compose.build_map`, cached per store, data version,
+    boundaries and filters (the incidents it reads are not kept, only the counts)."""
+    bkey = gazetteer.boundaries_key(2)
+    return lambda f: _raion_counts(store.url, store.info.version, bkey, f)
+
+
+# ------------------------------------------------------------------------------------------------
+# time playback
+# ------------------------------------------------------------------------------------------------
+#: seconds between weeks while playing
+PLAY_SPEEDS = {"slow": 3.0, "normal": 1.5, "fast": 0.8}
+_PLAYING = "map_playing"
+_NEXT = "map_play_next"
+_INLINE = "map_play_inline"
+
+
+def weeks_between(d0: dt.date, d1: dt.date) -> list[dt.date]:
+    """The Mondays of the weeks from ``d0`` to ``d1``.
+
+    Example
+    -------
+    >>> weeks_between(dt.date(2022, 2, 24), dt.date(2022, 3, 7))
+    [datetime.date(2022, 2, 21), datetime.date(2022, 2, 28), datetime.date(2022, 3, 7)]
+    """
+    start = d0 - dt.timedelta(days=d0.weekday())
+    return [start + dt.timedelta(weeks=i) for i in range((d1 - start).days // 7 + 1)]
+
+
+def _toggle_play(weeks: list[dt.date]) -> None:
+    playing = not st.session_state.get(_PLAYING, False)
+    st.session_state[_PLAYING] = playing
+    if playing and st.session_state.get("map_play_week") == weeks[-1]:
+        st.session_state["map_play_week"] = weeks[0]        # at the end: play from the start again
+
+
+def _ticker(weeks: list[dt.date], every: float):
+    """While playing, every ``every`` s: the next week (the page reruns); at the last week, stop."""
+
+    def tick():
+        if st.session_state.pop(_INLINE, False):        # the call from the page's own run: nothing to do yet
+            return
+        if not st.session_state.get(_PLAYING):
+            return
+        cur = st.session_state.get("map_play_week")
+        i = weeks.index(cur) if cur in weeks else -1
+        if i + 1 >= len(weeks):
+            st.session_state[_PLAYING] = False
+        else:
+            st.session_state[_NEXT] = weeks[i + 1]
+        st.rerun()
+
+    st.session_state[_INLINE] = True
+    st.fragment(tick, run_every=every)()
+
+
+def playback(container, filters: Filters, options: dict, bar=None) -> Filters:
+    """Time playback: a slider over weeks (in ``bar``, above the map) that shows one week (or everything
+    up to it) on the map, and a Play button that steps through the weeks by itself.
 
     Returns the filters the map draws (the page's own filters when playback is off). The weeks run
-    Monday to Sunday within the filtered dates (else the data's).
+    Monday to Sunday within the filtered dates (else the data's). The switch, the speed and
+    "cumulative" live in the 'Time playback' popover in ``container``.
     """
-    import datetime as dt
-
     d0 = filters.date_from or options.get("date_min")
     d1 = filters.date_to or options.get("date_max")
     with container.popover("Time playback", icon=":material/play_circle:", width="stretch"):
         on = st.toggle("Step through weeks", key="map_play_on", disabled=not (d0 and d1))
-        if not on or not (d0 and d1):
-            return filters
-        start = d0 - dt.timedelta(days=d0.weekday())
-        weeks = [start + dt.timedelta(weeks=i) for i in range((d1 - start).days // 7 + 1)]
-        week = st.select_slider("Week starting", options=weeks, key="map_play_week",
-                                format_func=lambda d: f"{d.day} {d:%b %Y}")
         cumulative = st.toggle("Cumulative (everything up to this week)", key="map_play_cum")
+        speed = st.segmented_control("Speed", list(PLAY_SPEEDS), key="map_play_speed", default="normal")
+    if not on or not (d0 and d1):
+        st.session_state[_PLAYING] = False
+        return filters
+    weeks = weeks_between(d0, d1)
+    nxt = st.session_state.pop(_NEXT, None)
+    if nxt in weeks:
+        st.session_state["map_play_week"] = nxt
+    if st.session_state.get("map_play_week") not in (None, *weeks):
+        st.session_state["map_play_week"] = weeks[0]
+    playing = bool(st.session_state.get(_PLAYING))
+    with (bar or st.container()):
+        c1, c2 = st.columns([1.3, 8], vertical_alignment="bottom")
+        c1.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                  key="map_play_btn", on_click=_toggle_play, args=(weeks,), width="stretch",
+                  help="Step through the weeks by themselves")
+        week = c2.select_slider("Week starting", options=weeks, key="map_play_week",
+                                format_func=lambda d: f"{d.day} {d:%b %Y}")
+    if playing:
+        _ticker(weeks, PLAY_SPEEDS.get(speed or "normal", 1.5))
     end = min(week + dt.timedelta(days=6), d1)
     return filters.replace(date_from=filters.date_from if cumulative else max(week, d0), date_to=end)

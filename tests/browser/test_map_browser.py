@@ -7,13 +7,26 @@ the draw handler from script.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import expected_count, only_tiles_were_blocked, wait_map
+from tests.browser.conftest import (
+    ROOT,
+    Server,
+    expected_count,
+    map_frame,
+    only_tiles_were_blocked,
+    wait_map,
+    wait_until,
+)
+from tests.conftest import need
 
 pytestmark = pytest.mark.browser
+
 
 def params(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
@@ -96,11 +109,157 @@ def test_clicking_an_oblast_filters_to_it(server, page):
     assert page.locator('[data-testid="stSidebar"]').get_by_text(name, exact=True).is_visible()
 
 
+def wait_settled(page, what: str = "the map to settle", timeout: float = 150, quiet: float = 2.0):
+    """Until the app is idle and the same map has been showing for ``quiet`` seconds (polled): after its
+    first view report the page reruns, and a view-dependent map may be rebuilt once; a click before that
+    can land on a map about to be replaced. The map is marked when first seen, so a re-created map
+    (same iframe or a new one) starts the quiet period again."""
+    state = {"since": None, "why": ""}
+
+    def settled():
+        status = page.locator('[data-testid="stStatusWidget"]')
+        if status.count() and status.first.is_visible():
+            state["since"], state["why"] = None, "app running"
+            return False
+        iframe, _ = map_frame(page)
+        inner = iframe.element_handle(timeout=5_000).content_frame()
+        was = inner.evaluate("() => { if (!window.map) return null; const was = !!window.map.__hmSeen; "
+                             "window.map.__hmSeen = true; return was; }")
+        if not was or not inner.locator(".hm-legend").count():
+            state["since"], state["why"] = None, "map (re)created"
+            return False
+        state["since"] = state["since"] or time.monotonic()
+        state["why"] = "quiet"
+        return time.monotonic() - state["since"] >= quiet
+
+    try:
+        wait_until(settled, what, timeout)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {state['why']}") from None
+
+
+def click_topmost(page, selector: str) -> None:
+    """Click the first element matching ``selector`` in the map that is on top at its own centre (not
+    under the legend, the title or a control, nor outside the map's view)."""
+    iframe, frame = map_frame(page)
+    inner = iframe.element_handle(timeout=5_000).content_frame()
+    i = inner.evaluate("""(sel) => { const els = Array.from(document.querySelectorAll(sel));
+        return els.findIndex(el => { const r = el.getBoundingClientRect();
+            if (!r.width || !r.height) return false;
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el; }); }""", selector)
+    assert i >= 0, f"no {selector} on top at its centre"
+    frame.locator(selector).nth(i).click(force=True)
+
+
 def test_clicking_a_hexagon_filters_to_its_cell(server, page):
     page.goto(server.url + "/")
-    iframe, frame = wait_map(page, "Incidents per hexagon")
-    frame.locator("path.leaflet-interactive").first.click(force=True)
+    wait_map(page, "Incidents per hexagon")
+    wait_settled(page)
+    click_topmost(page, "path.leaflet-interactive")
     page.wait_for_url(re.compile(r"h3="))
     cell = params(page)["h3"]
     n = expected_count(h3_cells=(cell,))
     wait_map(page, f"{n:,} incident")
+
+
+# raions, playback, layer ticks ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def raion_server(tmp_path_factory, chromium_ok):
+    """A dashboard server with oblast and raion boundaries (geoBoundaries ADM1 and ADM2) configured."""
+    from harmmap import paths
+
+    src = paths.SHARED_DATASETS / "boundaries"
+    need((src / "geoBoundaries-UKR-ADM2_simplified.geojson").is_file(), f"{src} (geoBoundaries ADM1/ADM2)")
+    tmp = tmp_path_factory.mktemp("raions")
+    bdir = tmp / "boundaries"
+    for level in (1, 2):
+        subprocess.run([sys.executable, "-m", "harmmap", "boundaries", "load",
+                        str(src / f"geoBoundaries-UKR-ADM{level}_simplified.geojson"), "--level", str(level)],
+                       cwd=ROOT, env={**__import__("os").environ, "HARMMAP_BOUNDARIES_DIR": str(bdir)}, check=True,
+                       capture_output=True)
+    srv = Server(tmp, bdir)
+    try:
+        srv.wait_healthy()
+    except RuntimeError:
+        srv.stop()
+        raise
+    yield srv
+    srv.stop()
+
+
+def test_raion_choropleth_and_a_click_on_a_raion_filters_to_it(raion_server, page, artifacts):
+    page.goto(raion_server.url + "/?mode=raions&share=energy")
+    iframe, frame = wait_map(page, "Share that hit: Energy")
+    assert "Raions coloured by share" in frame.locator(".hm-legend").inner_text()
+    assert frame.locator("path.leaflet-interactive").count() >= 400        # 495 raions and cities
+    assert re.search(r"[\d,]+ incidents in [\d,]+ raions", frame.locator(".hm-head").inner_text())
+    wait_settled(page)
+    page.screenshot(path=str(artifacts / "map_raions_share.png"))
+    page.goto(raion_server.url + "/?mode=raions")
+    iframe, frame = wait_map(page, "Incidents per raion")
+    wait_settled(page)
+    # a raion with incidents (its fill is not the 'none' grey)
+    click_topmost(page, 'path.leaflet-interactive:not([fill="#f2f2f0"])')
+    page.wait_for_url(re.compile(r"poly="))
+    poly = params(page)["poly"]
+    iframe, frame = wait_map(page, "within raion")
+    n = expected_count(polygon_wkt=poly)
+    head = frame.locator(".hm-head").inner_text()
+    assert n > 0 and f"{n:,} incident" in head, (head, n)
+    assert page.get_by_role("button", name=re.compile("Clear raion")).is_visible()
+    page.screenshot(path=str(artifacts / "map_raion_clicked.png"))
+    only_tiles_were_blocked(page)
+
+
+def _slider_value(page) -> str:
+    return page.locator('[data-testid="stSliderThumbValue"]').first.inner_text()
+
+
+def test_the_play_button_steps_through_the_weeks(server, page, artifacts):
+    page.goto(server.url + "/?adm1=Kharkiv")
+    wait_map(page, "What was hit")
+    page.get_by_role("button", name=re.compile("Time playback")).click()
+    page.get_by_text("Step through weeks").click()
+    page.get_by_role("button", name=re.compile("^.*Play$")).wait_for()
+    page.keyboard.press("Escape")                  # close the popover
+    first = _slider_value(page)
+    iframe, frame = wait_map(page, "What was hit")
+
+    def head():
+        return map_frame(page)[1].locator(".hm-head").inner_text()
+
+    before = wait_until(lambda: (h := head()) and h, "the map's title")
+    page.get_by_role("button", name=re.compile("^.*Play$")).click()
+    page.get_by_role("button", name=re.compile("^.*Pause$")).wait_for()
+    # the week label moves on by itself, and the map follows it (its title gives the week's dates)
+    second = wait_until(lambda: (v := _slider_value(page)) != first and v, "the week to move on")
+    wait_until(lambda: (v := _slider_value(page)) not in (first, second) and v, "another week")
+    wait_until(lambda: head() != before, "the map to show another week")
+    page.screenshot(path=str(artifacts / "map_playback.png"))
+    page.get_by_role("button", name=re.compile("^.*Pause$")).click()
+    page.get_by_role("button", name=re.compile("^.*Play$")).wait_for()
+    assert _slider_value(page) != first
+    only_tiles_were_blocked(page)
+
+
+def test_layer_ticks_go_to_the_url_and_come_back(server, page, artifacts):
+    page.goto(server.url + "/?adm1=Kyiv")
+    iframe, frame = wait_map(page, "What was hit")
+    wait_settled(page)
+    iframe, frame = wait_map(page, "What was hit")
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-expanded").wait_for()
+    frame.get_by_text("Oblast outlines").click()
+    page.wait_for_url(re.compile(r"hide=outlines"))
+    url = page.url
+    assert "view=" in url
+    page.goto(url)                                   # a reload, or the link shared
+    iframe, frame = wait_map(page, "What was hit")
+    inner = iframe.element_handle().content_frame()
+    inner.wait_for_function("() => window.map && document.querySelectorAll('.leaflet-control-layers-overlays "
+                            "input').length > 0")
+    label = frame.locator(".leaflet-control-layers-overlays label", has_text="Oblast outlines")
+    assert not label.locator("input").is_checked()
+    assert frame.locator(".leaflet-control-layers-overlays label", has_text="Incidents").locator("input").is_checked()
+    assert "hide=outlines" in page.url
+    page.screenshot(path=str(artifacts / "map_ticks_from_url.png"))

@@ -51,3 +51,22 @@ def test_filter_area_outline():
     assert '"dashArray": "6 4"' in m.get_root().render() or "dashArray: \"6 4\"" in m.get_root().render()
     poly = filter_area(Filters(polygon_wkt="POLYGON ((30 50, 31 50, 30.5 51, 30 50))"))
     assert poly.bounds == (30.0, 50.0, 31.0, 51.0)
+
+
+def test_overlay_ticks_are_kept_in_the_url_without_rebuilding_the_map():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.assets import localize
+    from layers.basemap import base_map
+    from layers.controls import OverlayState, add_controls
+    from layers.outlines import outlines
+
+    m = base_map(tiles="none")
+    outlines(gpd.GeoDataFrame({"admin1": ["Kyiv"]}, geometry=[box(30, 50, 31, 51)], crs=4326)).add_to(m)
+    add_controls(m)
+    states = [c for c in m._children.values() if isinstance(c, OverlayState)]
+    assert len(states) == 1 and states[0].keys == {"Oblast outlines": "outlines"}
+    html = localize(m).get_root().render()
+    assert "window.parent.location.search" in html and '"hm-overlays"' in html
+    assert html.index("L.control.layers(") < html.index("hm-overlays")     # after the control it reads

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ui.map import event_filter, format_view, parse_view, view_bounds
@@ -45,3 +47,41 @@ def test_other_events_are_not_filters():
     assert event_filter(_poly([[30, 50], [31, 50], [30, 50]])) is None                      # degenerate
     bowtie = _poly([[30, 50], [31, 50.5], [31, 50], [30, 50.5], [30.2, 50.2], [30, 50]])
     assert event_filter(bowtie) is None                                                     # self-crossing
+
+
+def test_a_clicked_raion_filters_to_its_stored_boundary():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    raions = gpd.GeoDataFrame({"admin2": ["Ivanivka", "Chuhuiv"], "admin1": ["Odesa", "Kharkiv"]},
+                              geometry=[box(30, 50, 31, 51), box(36.123456789, 49.5, 37, 50)], crs=4326)
+    drawn = _poly([[36.1235, 49.5], [37, 49.5], [37, 50], [36.1235, 50], [36.1235, 49.5]],
+                  {"raion": 1, "admin2": "Chuhuiv", "c": "#fff", "t": "x"})
+    got = event_filter(drawn, raions)
+    assert got == {"polygon_wkt": raions.geometry.iloc[1].wkt, "bbox": None, "h3_cells": ()}
+    # boundaries changed since the map was drawn: the drawn shape, not another raion
+    stale = event_filter(dict(drawn, properties={"raion": 0, "admin2": "Chuhuiv"}), raions)
+    assert stale["polygon_wkt"].startswith("POLYGON ((36.1235 49.5")
+    assert event_filter(dict(drawn, properties={"raion": 9, "admin2": "Chuhuiv"}), None)["polygon_wkt"]
+
+
+def test_overlay_ticks_in_the_url():
+    from ui.map import overlay_params
+
+    def rep(**shown):
+        return {"selected_layers": [{"name": "x", "url": "y"}, {"name": "hm-overlays", "url": json.dumps(shown)}]}
+
+    assert overlay_params(rep(data=True, outlines=True, facilities=False), {}) == {}
+    assert overlay_params(rep(facilities=True, outlines=False), {}) == {"show": "facilities", "hide": "outlines"}
+    assert overlay_params(rep(outlines=True), {"hide": "outlines,data"}) == {"hide": "data"}
+    assert overlay_params(None, {"show": "facilities,<script>", "hide": "nope"}) == {"show": "facilities"}
+    assert overlay_params({"selected_layers": [{"name": "hm-overlays", "url": "{bad"}]}, {}) == {}
+
+
+def test_weeks_between():
+    import datetime as dt
+
+    from ui.map import weeks_between
+
+    w = weeks_between(dt.date(2025, 6, 1), dt.date(2025, 6, 30))      # a Sunday to a Monday
+    assert w[0] == dt.date(2025, 5, 26) and w[-1] == dt.date(2025, 6, 30) and len(w) == 6
