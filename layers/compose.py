@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import folium
 
 from harmmap.query import BBox, Filters
+from harmmap.sensitive import max_hex_resolution
 from harmmap.taxonomy import Taxonomy, load_taxonomy
 from layers import assets
 from layers.basemap import UKRAINE_BBOX, UKRAINE_CENTER, TileNote, base_map, title_control
@@ -201,6 +202,10 @@ def build_map(store, filters: Filters, *, view: View | None = None, mode: str = 
     in_view = store.count(f_view) if vb else total
     chosen = choose_mode(in_view, mode)
     resolution = hex_resolution(view.zoom if view else None)
+    policy = getattr(store, "policy", None)     # sensitive records' coordinates coarsened for this user
+    if policy is not None and getattr(policy, "km", 0):
+        resolution = min(resolution, max_hex_resolution(policy.km))
+        notes.append(f"coordinates of sensitive records {policy.describe()}")
 
     # Where the map opens: the data's extent, unless what is drawn depends on the view (a viewport
     # query, or hexagons at a resolution other than the default): then the view the browser had, so

@@ -91,10 +91,12 @@ def test_the_map_data_and_the_detail_panel(env, role, coarse):
         assert "36.2345" not in component_args(at)
         assert int(df["h3_r8"].iloc[0]) >> 52 & 0xF <= 5                 # no fine H3 cell either
         assert any("Coordinates of sensitive records coarsened" in str(c.value) for c in at.sidebar.caption)
+        assert "coordinates of sensitive records coarsened to ~5 km" in component_args(at)   # said on the map
     else:
         assert (lon, lat) == (36.23456, 49.98765) and df["geo_precision"].iloc[0] == "exact"
         assert "49.98765, 36.23456" in panel
         assert "36.2345" in component_args(at)                  # the map's points: exact (the check above bites)
+        assert "coordinates of sensitive records coarsened" not in component_args(at)
 
 
 @pytest.mark.parametrize("role, coarse", [("viewer", True), ("editor", False)])
