@@ -70,6 +70,10 @@ with t_rep:
                              "'double tap' pattern)")
     hours = c[4].number_input("Hours", 1, 72, 6, key="rep_hours", disabled=not quick)
     found = pt.repeats(store, filters, distance_m=dist, within_days=days, within_hours=hours if quick else None)
+    if pt.repeats_capped(store, filters):
+        st.warning(f"Only the latest {pt.REPEATS_CAP:,} precisely located incidents were searched for repeated "
+                   "strikes (a bound on the dashboard's memory): narrow the dates or oblasts to search them all.",
+                   icon=":material/filter_alt:")
     if alpha < 1:
         found = [f for f in found if f.q is None or f.q != f.q or f.q < alpha]     # q NaN: no density estimate
         st.caption(f"Shown: sites with q < {alpha:g} (more strikes that close together than the local density "

@@ -21,18 +21,25 @@ import streamlit as st
 
 from harmmap import analysis, gazetteer
 from harmmap.analysis import Finding, findings_frame
+from harmmap.analysis._common import group_or_category, norm_freq
 from harmmap.export import csv_bytes
 from harmmap.query import Filters
 from ui.store import get_store
 
-__all__ = ["COLUMNS", "MAP_PAGE", "md", "map_url", "frame", "spikes", "waves", "wave_days", "repeats", "hotspots",
+__all__ = ["COLUMNS", "KEY_COLUMNS", "REPEAT_COLUMNS", "REPEATS_CAP", "MAP_PAGE", "md", "map_url", "frame", "spikes",
+           "waves", "wave_days", "repeats", "repeats_capped", "hotspots",
            "emerging", "regions", "periods", "show_findings", "similarity_heatmap", "study_area_note"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MAP_PAGE = str(ROOT / "app_pages" / "map.py")
-#: the incident columns the analyses use
+#: the incident columns the analyses use (the fallback for a store without compact reads)
 COLUMNS = ("incident_id", "date", "date_precision", "time", "lon", "lat", "geo_precision", "admin1", "categories",
            "fatalities", "h3_r5", "h3_r6", "h3_r7")
+#: what spikes, waves and the comparisons count incidents by (categories as the store's bit mask)
+KEY_COLUMNS = ("date", "date_precision", "admin1", "eff_mask")
+#: what repeated strikes read: precisely located rows only, at most REPEATS_CAP of them (the latest)
+REPEAT_COLUMNS = ("incident_id", "date", "time", "lon", "lat", "admin1", "eff_mask", "h3_r6")
+REPEATS_CAP = 250_000
 _TTL = 3600
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|$#])")
 
@@ -50,21 +57,73 @@ def map_url(f: Filters) -> str:
 
 
 # --- cached analyses ----------------------------------------------------------------------------
+# What the analyses read is bounded (issue 8): incidents counted per distinct value of what each analysis
+# looks at (week x oblast for spikes, day x oblast x the group's categories for waves, oblast x categories for
+# the comparison, H3 cell (x period) for hot spots), and at most REPEATS_CAP precisely located rows for
+# repeated strikes, all from the store (``analysis_counts`` / ``analysis_rows``). They are cached as resources:
+# one shared object the analyses only read (st.cache_data would keep a pickled copy and unpickle another for
+# every analysis). A store without those reads (a coarsening one) gives the incidents themselves, as before.
 
-@st.cache_data(ttl=_TTL, show_spinner=False, max_entries=4)
-def _frame(url: str, version: str, f: Filters) -> pd.DataFrame:
+def _compact(store) -> bool:
+    """Whether the store has the compact analysis reads (a coarsening store has not)."""
+    return callable(getattr(store, "analysis_counts", None))
+
+
+@st.cache_resource(ttl=_TTL, show_spinner=False, max_entries=2)
+def _rows(url: str, version: str, f: Filters) -> pd.DataFrame:
     return get_store(url).incidents(f, columns=list(COLUMNS))
 
 
+@st.cache_resource(ttl=_TTL, show_spinner=False, max_entries=12)
+def _frame(url: str, version: str, f: Filters, by: tuple[str, ...] = KEY_COLUMNS, freq: str | None = None,
+           only: tuple[str, ...] | None = None) -> pd.DataFrame:
+    s = get_store(url)
+    if _compact(s):
+        return s.analysis_counts(f, list(by), freq=freq, only=only)
+    return _rows(url, version, f)
+
+
 def frame(store, f: Filters) -> pd.DataFrame:
-    """The incidents the analyses work on (the columns of :data:`COLUMNS`)."""
+    """Incidents counted per :data:`KEY_COLUMNS` (``incidents`` column), or the incidents themselves
+    (:data:`COLUMNS`) from a store without compact reads."""
     return _frame(store.url, store.info.version, f)
+
+
+def _only(group: str) -> tuple[str, ...] | None:
+    """The categories of a wave's group or category (the masks keep only theirs)."""
+    try:
+        return group_or_category(group)[1]
+    except ValueError:
+        return None
+
+
+def _series_by(by) -> tuple[str, ...]:
+    return ("date",) + (("admin1",) if "admin1" in by else ()) + \
+        (("eff_mask",) if {"category", "group"} & set(by) else ())
+
+
+def _keyed_by(by) -> tuple[str, ...]:
+    return {"category": ("date", "eff_mask"), "group": ("date", "eff_mask"), "admin1": ("date", "admin1"),
+            None: ("date",)}.get(by, KEY_COLUMNS)
+
+
+@st.cache_resource(ttl=_TTL, show_spinner=False, max_entries=2)
+def _located(url: str, version: str, f: Filters) -> pd.DataFrame:
+    s = get_store(url)
+    if _compact(s):
+        return s.analysis_rows(f, list(REPEAT_COLUMNS), exact_only=True, latest=REPEATS_CAP)
+    return _rows(url, version, f)
+
+
+def repeats_capped(store, f: Filters) -> bool:
+    """Whether repeated strikes looked at only the latest :data:`REPEATS_CAP` precisely located incidents."""
+    return bool(_located(store.url, store.info.version, f).attrs.get("capped"))
 
 
 @st.cache_data(ttl=_TTL, show_spinner="Looking for spikes…", max_entries=16)
 def _spikes(url, version, f, by, surge, alpha, min_count, require) -> list[Finding]:
-    return analysis.detect_spikes(_frame(url, version, f), by=by, surge=surge, alpha=alpha, min_count=min_count,
-                                  require=require, base=f)
+    return analysis.detect_spikes(_frame(url, version, f, _series_by(by), "week"), by=by, surge=surge, alpha=alpha,
+                                  min_count=min_count, require=require, base=f)
 
 
 def spikes(store, f: Filters, *, by=("admin1",), surge=1.0, alpha=0.05, min_count=5, require="both"):
@@ -73,7 +132,8 @@ def spikes(store, f: Filters, *, by=("admin1",), surge=1.0, alpha=0.05, min_coun
 
 @st.cache_data(ttl=_TTL, show_spinner="Looking for waves…", max_entries=16)
 def _waves(url, version, f, group, min_regions, alpha, baseline_days) -> list[Finding]:
-    return analysis.detect_waves(_frame(url, version, f), group=group, min_regions=min_regions, alpha=alpha,
+    return analysis.detect_waves(_frame(url, version, f, KEY_COLUMNS, None, _only(group)), group=group,
+                                 min_regions=min_regions, alpha=alpha,
                                  baseline_days=baseline_days, base=f)
 
 
@@ -84,7 +144,8 @@ def waves(store, f: Filters, *, group="utilities", min_regions=3, alpha=0.05, ba
 
 @st.cache_data(ttl=_TTL, show_spinner=False, max_entries=16)
 def _wave_days(url, version, f, group, baseline_days) -> pd.DataFrame:
-    return analysis.daily_regions(_frame(url, version, f), group=group, baseline_days=baseline_days)
+    return analysis.daily_regions(_frame(url, version, f, KEY_COLUMNS, None, _only(group)), group=group,
+                                  baseline_days=baseline_days)
 
 
 def wave_days(store, f: Filters, *, group="utilities", baseline_days=None) -> pd.DataFrame:
@@ -94,7 +155,7 @@ def wave_days(store, f: Filters, *, group="utilities", baseline_days=None) -> pd
 
 @st.cache_data(ttl=_TTL, show_spinner="Looking for repeated strikes…", max_entries=16)
 def _repeats(url, version, f, distance_m, within_days, within_hours) -> list[Finding]:
-    return analysis.detect_repeats(_frame(url, version, f), distance_m=distance_m, within_days=within_days,
+    return analysis.detect_repeats(_located(url, version, f), distance_m=distance_m, within_days=within_days,
                                    within_hours=within_hours, base=f)
 
 
@@ -128,8 +189,8 @@ def study_area_note(resolution: int) -> str:
 
 @st.cache_data(ttl=_TTL, show_spinner="Computing Getis-Ord Gi*…", max_entries=8)
 def _hotspots(url, version, f, resolution, confidence, cold, bkey) -> list[Finding]:
-    return analysis.detect_hotspots(_frame(url, version, f), resolution=resolution, confidence=confidence,
-                                    cold=cold, base=f, area=study_area(resolution))
+    return analysis.detect_hotspots(_frame(url, version, f, (f"h3_r{resolution}",)), resolution=resolution,
+                                    confidence=confidence, cold=cold, base=f, area=study_area(resolution))
 
 
 def hotspots(store, f: Filters, *, resolution=6, confidence=0.95, cold=False):
@@ -139,7 +200,8 @@ def hotspots(store, f: Filters, *, resolution=6, confidence=0.95, cold=False):
 
 @st.cache_data(ttl=_TTL, show_spinner="Emerging hot spot analysis…", max_entries=8)
 def _emerging(url, version, f, resolution, freq, alpha, bkey) -> tuple[pd.DataFrame, str, list[Finding]]:
-    tab = analysis.emerging_hotspots(_frame(url, version, f), resolution=resolution, freq=freq, alpha=alpha,
+    cells = _frame(url, version, f, (f"h3_r{resolution}", "date"), {"M": "month", "W": "week"}.get(norm_freq(freq)))
+    tab = analysis.emerging_hotspots(cells, resolution=resolution, freq=freq, alpha=alpha,
                                      area=study_area(resolution))
     method = tab.attrs.get("method", "")
     return tab, method, analysis.emerging_findings(tab, base=f)
@@ -153,7 +215,7 @@ def emerging(store, f: Filters, *, resolution=5, freq="M", alpha=0.05):
 
 @st.cache_data(ttl=_TTL, show_spinner="Comparing oblasts…", max_entries=8)
 def _regions(url, version, f, of, alpha, min_total):
-    return analysis.compare(_frame(url, version, f), of=of, alpha=alpha, min_total=min_total, base=f)
+    return analysis.compare(_frame(url, version, f, ("admin1", "eff_mask")), of=of, alpha=alpha, min_total=min_total, base=f)
 
 
 def regions(store, f: Filters, *, of="category", alpha=0.05, min_total=20):
@@ -162,7 +224,7 @@ def regions(store, f: Filters, *, of="category", alpha=0.05, min_total=20):
 
 @st.cache_data(ttl=_TTL, show_spinner="Comparing periods…", max_entries=8)
 def _periods(url, version, f, a, b, by, alpha):
-    return analysis.period_vs_period(_frame(url, version, f), a, b, by=by, alpha=alpha, base=f)
+    return analysis.period_vs_period(_frame(url, version, f, _keyed_by(by)), a, b, by=by, alpha=alpha, base=f)
 
 
 def periods(store, f: Filters, a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date], *, by="category",

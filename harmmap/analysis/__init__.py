@@ -2,7 +2,10 @@
 
 Every function takes a pandas DataFrame of incidents as :meth:`harmmap.store.Store.incidents`
 returns it (``incident_id, date, time, lon, lat, admin1, categories, fatalities, h3_r4..h3_r8,
-duplicate_of``) or an aggregate, and never calls the store or Streamlit. Detectors return
+duplicate_of``) or an aggregate, and never calls the store or Streamlit. Incident frames may be grouped
+counts (an ``incidents`` column: each row stands for that many incidents, as
+:meth:`harmmap.stores.sql.SqlStore.analysis_counts` gives them) and may give the categories as the
+store's bit mask (``eff_mask`` with ``attrs['category_bits']``) instead of lists: the findings are the same. Detectors return
 :class:`Finding` objects: a title, a ``method`` sentence a briefing can quote, the numbers, and
 ``filters`` that open exactly the finding's incidents on the map.
 

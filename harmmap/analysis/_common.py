@@ -18,7 +18,8 @@ def norm_freq(freq: str) -> str:
 
 
 def require(df: pd.DataFrame, cols, what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
+    """Raise ValueError unless ``df`` has ``cols`` (``categories`` may be given as ``eff_mask``)."""
+    missing = [c for c in cols if c not in df.columns and not (c == "categories" and has_mask(df))]
     if missing:
         raise ValueError(f"{what}: the incident table lacks column(s) {', '.join(missing)}; "
                          f"it has {', '.join(map(str, df.columns))}")
@@ -54,8 +55,53 @@ def period_end(start: pd.Timestamp, freq: str) -> pd.Timestamp:
     return start + pd.offsets.MonthEnd(0)
 
 
+def weights(df: pd.DataFrame) -> np.ndarray:
+    """How many incidents each row stands for: the ``incidents`` column of grouped counts (see
+    :meth:`harmmap.stores.sql.SqlStore.analysis_counts`), else 1 (a row per incident)."""
+    if "incidents" in df.columns:
+        return pd.to_numeric(df["incidents"], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    return np.ones(len(df), dtype=np.int64)
+
+
+def has_mask(df: pd.DataFrame) -> bool:
+    """Whether ``df`` gives its categories as the store's bit mask (``eff_mask`` and
+    ``attrs['category_bits']``, see :meth:`harmmap.stores.sql.SqlStore.analysis_rows`) instead of lists."""
+    return "categories" not in df.columns and "eff_mask" in df.columns and bool(df.attrs.get("category_bits"))
+
+
+def _mask_lists(df: pd.DataFrame) -> pd.Series:
+    """The bit masks decoded: one shared list object per distinct mask (sorted category names)."""
+    bits = df.attrs["category_bits"]
+    m = pd.to_numeric(df["eff_mask"]).fillna(1).to_numpy(dtype=np.int64)
+    uniq, inv = np.unique(m, return_inverse=True)
+    lists = []
+    for u in uniq.tolist():
+        cats = sorted(c for c, b in bits.items() if c != UNCLASSIFIED and (u >> b) & 1)
+        lists.append(cats or [UNCLASSIFIED])
+    table = np.empty(len(lists), dtype=object)
+    table[:] = lists
+    return pd.Series(table[inv.reshape(-1)], index=df.index, dtype=object)
+
+
+def in_categories(df: pd.DataFrame, cats) -> np.ndarray:
+    """Boolean array: rows with at least one of ``cats`` (``unclassified``: rows without a category)."""
+    catset = set(cats)
+    if has_mask(df):
+        bits = df.attrs["category_bits"]
+        m = pd.to_numeric(df["eff_mask"]).fillna(1).to_numpy(dtype=np.int64)
+        want = sum(1 << bits[c] for c in catset if c in bits and c != UNCLASSIFIED)
+        out = (m & want) != 0
+        if UNCLASSIFIED in catset:
+            out |= (m & ~np.int64(1 << bits.get(UNCLASSIFIED, 0))) == 0
+        return out
+    return cat_lists(df).map(lambda lst: not catset.isdisjoint(lst)).to_numpy(dtype=bool)
+
+
 def cat_lists(df: pd.DataFrame) -> pd.Series:
-    """``categories`` with empty/missing lists as ``['unclassified']``."""
+    """``categories`` with empty/missing lists as ``['unclassified']`` (decoded from ``eff_mask`` when the
+    frame gives the bit mask instead, see :func:`has_mask`)."""
+    if has_mask(df):
+        return _mask_lists(df)
     if "categories" not in df.columns:
         return pd.Series([[UNCLASSIFIED]] * len(df), index=df.index, dtype=object)
 

@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from harmmap.analysis._common import norm_freq, period_range, period_start, require
+from harmmap.analysis._common import norm_freq, period_range, period_start, require, weights
 from harmmap.analysis.findings import Finding, bh_qvalues
 from harmmap.query import Filters
 
@@ -76,7 +76,7 @@ def _cell_counts(df: pd.DataFrame, resolution: int, extra=()) -> pd.DataFrame:
         from harmmap.schema import h3_cells
 
         cells = h3_cells(df["lat"], df["lon"])[col]
-    out = pd.DataFrame({"h3": cells, "incidents": 1})
+    out = pd.DataFrame({"h3": cells, "incidents": weights(df)})
     for c in extra:
         out[c] = df[c].to_numpy()
     return out[out["h3"] != 0]
@@ -406,7 +406,7 @@ def emerging_hotspots(df: pd.DataFrame, resolution: int = 6, freq: str = "M", al
                          cc["step"].max() if end is None else period_start(pd.Series([pd.Timestamp(end)]), freq)[0],
                          freq)
     cells, w = study_area(cc["h3"].unique(), area)
-    tab = cc.groupby(["h3", "step"]).size().unstack("step", fill_value=0)
+    tab = cc.groupby(["h3", "step"])["incidents"].sum().unstack("step", fill_value=0)
     Y = tab.reindex(index=cells, columns=steps, fill_value=0).to_numpy(dtype=float)
     Z = gi_star_z(Y, w)
     P = 2 * stats.norm.sf(np.abs(np.nan_to_num(Z)))

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from harmmap.analysis._common import categories_for, dates, explode_keys, require
+from harmmap.analysis._common import categories_for, dates, explode_keys, require, weights
 from harmmap.analysis.findings import Finding, bh_qvalues
 from harmmap.query import Filters
 
@@ -97,7 +97,11 @@ def compare(df: pd.DataFrame, by: str = "admin1", of: str = "category", alpha: f
     require(df, [by, "categories"] if of in ("category", "group") else [by, of], "compare")
     long = explode_keys(df, of)
     long["region"] = df[by].astype("string").fillna("(unknown)").to_numpy()[long["_row"]]
-    counts = pd.crosstab(long["region"], long["key"])
+    if "incidents" in df.columns:          # grouped counts: each row stands for that many incidents
+        long["w"] = weights(df)[long["_row"].to_numpy()]
+        counts = long.groupby(["region", "key"])["w"].sum().unstack("key", fill_value=0)
+    else:
+        counts = pd.crosstab(long["region"], long["key"])
     counts.index.name, counts.columns.name = by, of
     notes = []
     small = counts.sum(axis=1) < min_total
@@ -195,8 +199,9 @@ def period_vs_period(df: pd.DataFrame, a, b, by: str | None = "category", alpha:
     dd = d[long["_row"].to_numpy()]
     in_a = (dd >= a0.to_datetime64()) & (dd <= a1.to_datetime64())
     in_b = (dd >= b0.to_datetime64()) & (dd <= b1.to_datetime64())
-    ca = long[in_a].groupby("key").size()
-    cb = long[in_b].groupby("key").size()
+    long["w"] = weights(df)[long["_row"].to_numpy()]
+    ca = long[in_a].groupby("key")["w"].sum()
+    cb = long[in_b].groupby("key")["w"].sum()
     keys = ca.index.union(cb.index)
     t = pd.DataFrame({"key": keys, "count_a": ca.reindex(keys, fill_value=0).to_numpy(),
                       "count_b": cb.reindex(keys, fill_value=0).to_numpy()})

@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from harmmap.analysis._common import categories_for, dates, explode_keys, period_range, period_start, require
+from harmmap.analysis._common import (
+    categories_for,
+    dates,
+    explode_keys,
+    period_range,
+    period_start,
+    require,
+    weights,
+)
 from harmmap.analysis.findings import Finding, bh_qvalues
 from harmmap.query import Filters
 
@@ -62,7 +70,7 @@ def _weekly_matrix(df: pd.DataFrame, by: tuple[str, ...]):
             long["admin1"] = df["admin1"].astype("string").fillna("(unknown)").to_numpy()[long["_row"]]
         long["week"] = period_start(dates(df), "W").to_numpy()[long["_row"].to_numpy()]
         long = long[long["week"].notna()]
-        long["n"] = 1
+        long["n"] = weights(df)[long["_row"].to_numpy()]
     if not by:
         long["_all"] = "all"
         by = ("_all",)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harmmap.analysis._common import cat_lists, dates, group_or_category, period_range, require
+from harmmap.analysis._common import dates, group_or_category, in_categories, period_range, require, weights
 from harmmap.analysis.findings import Finding, bh_qvalues
 from harmmap.query import Filters
 
@@ -67,19 +67,19 @@ def daily_regions(df: pd.DataFrame, group: str = "utilities", baseline_days: int
     d = dates(df)
     if d.notna().sum() == 0:
         return pd.DataFrame(columns=cols)
-    catset = set(cats)
-    in_group = cat_lists(df).map(lambda lst: not catset.isdisjoint(lst)).to_numpy(dtype=bool)
+    in_group = in_categories(df, cats)
     ok = in_group & d.notna().to_numpy() & df["admin1"].notna().to_numpy()
     if "date_precision" in df.columns:
         ok &= (df["date_precision"].astype("string").fillna("day") == "day").to_numpy()
     days = period_range(d.min(), d.max(), "D")
-    sel = pd.DataFrame({"date": d[ok].to_numpy(), "admin1": df["admin1"].astype("string")[ok].to_numpy()})
+    sel = pd.DataFrame({"date": d[ok].to_numpy(), "admin1": df["admin1"].astype("string")[ok].to_numpy(),
+                        "w": weights(df)[ok]})
     if sel.empty:
         out = pd.DataFrame({"date": days, "regions": 0, "expected": 0.0, "p": 1.0, "q": 1.0, "incidents": 0})
         out["oblasts"] = [()] * len(out)
         return out[cols]
-    inc = sel.groupby("date").size().reindex(days, fill_value=0)
-    hit = (sel.drop_duplicates().assign(v=1)
+    inc = sel.groupby("date")["w"].sum().reindex(days, fill_value=0)
+    hit = (sel[["date", "admin1"]].drop_duplicates().assign(v=1)
            .pivot_table(index="date", columns="admin1", values="v", aggfunc="max", fill_value=0)
            .reindex(days, fill_value=0))
     H = hit.to_numpy(dtype=float)                    # days x oblasts

@@ -590,3 +590,46 @@ def test_postgis_reloading_unchanged_rows_makes_no_new_row_versions(store_url):
     after = xmins()
     s.close()
     assert {k for k in before if before[k] != after[k]} == {"b1"}
+
+
+def test_analysis_rows_and_counts_are_compact(loaded, monkeypatch):
+    """The Patterns page's reads (issue 8): categories as the bit mask, oblasts as categoricals, counts per
+    distinct value; the same answers on the list path."""
+    from harmmap.analysis._common import cat_lists, in_categories
+
+    loaded.set_override("b2", ["residential"], "olena", "flats")
+
+    def read(s):
+        rows = s.analysis_rows(Filters(), ["incident_id", "date", "admin1", "eff_mask"])
+        rows = rows.sort_values("incident_id").reset_index(drop=True)
+        assert rows["admin1"].dtype == "category"
+        cats = dict(zip(rows["incident_id"], cat_lists(rows), strict=True))
+        last = s.analysis_rows(ALL, ["incident_id", "lon"], exact_only=True, latest=2)
+        every = s.analysis_rows(ALL, ["incident_id"], exact_only=True, latest=10)
+        by_oblast = s.analysis_counts(Filters(), ["admin1"])
+        weeks = s.analysis_counts(ALL, ["date"], freq="week").sort_values("date")
+        months = s.analysis_counts(ALL, ["date"], freq="month").sort_values("date")
+        keyed = s.analysis_counts(Filters(categories=("residential",)), ["admin1", "eff_mask"])
+        only = s.analysis_counts(ALL, ["eff_mask"], only=("water", "health"))      # fewer distinct masks
+        return {"cats": cats, "last": (last["incident_id"].tolist(), last.attrs["capped"]),
+                "every": (len(every), every.attrs["capped"]),
+                "oblasts": dict(zip(by_oblast["admin1"].astype(str), by_oblast["incidents"], strict=True)),
+                "weeks": dict(zip(weeks["date"].dt.strftime("%Y-%m-%d"), weeks["incidents"], strict=True)),
+                "months": dict(zip(months["date"].dt.strftime("%Y-%m-%d"), months["incidents"], strict=True)),
+                "only": int(only["incidents"][in_categories(only, ("water", "health"))].sum()),
+                "keyed": sorted((str(a), tuple(c), int(n)) for a, c, n in
+                                zip(keyed["admin1"], cat_lists(keyed), keyed["incidents"], strict=True))}
+
+    fast = read(loaded)
+    assert fast["cats"] == {"a1": ["education", "residential"], "a2": ["energy", "water"], "b1": ["health"],
+                            "b2": ["residential"], "b3": ["unclassified"], "c2": ["food_agriculture"]}
+    assert fast["last"] == (["b3", "c2"], True) and fast["every"] == (7, False)
+    assert fast["oblasts"] == {"Kharkiv": 1, "Dnipropetrovsk": 1, "Donetsk": 1, "Kyiv City": 2, "Odesa": 1}
+    assert fast["weeks"] == {"2022-02-28": 3, "2022-03-07": 1, "2022-04-11": 2, "2022-04-25": 1}
+    assert fast["months"] == {"2022-03-01": 4, "2022-04-01": 2, "2022-05-01": 1}
+    assert fast["only"] == 2
+    assert fast["keyed"] == [("Kharkiv", ("education", "residential"), 1), ("Kyiv City", ("residential",), 1)]
+    with pytest.raises(ValueError, match="unknown column"):
+        loaded.analysis_rows(Filters(), ["description"])
+    monkeypatch.setattr(type(loaded), "_bits", lambda self: None)     # the list columns and the view
+    assert read(loaded) == fast
