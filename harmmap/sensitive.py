@@ -317,13 +317,15 @@ def snap_filters(filters, km: float):
 _H3_RES = re.compile(r"^h3_r(\d+)$")
 
 
-def _coarsen_rows(df, policy: Policy):
-    """``df`` (rows from ``Store.incidents``) with its sensitive rows coarsened in place of the exact ones."""
+def _coarsen_rows(df, policy: Policy, mask: np.ndarray | None = None):
+    """``df`` (rows from ``Store.incidents``) with its sensitive rows (``mask``, else from its ``source`` and
+    ``categories``) coarsened in place of the exact ones."""
     import pandas as pd
 
     if not len(df):
         return df
-    mask = policy.sensitive(df["source"].tolist(), df["categories"].tolist())
+    if mask is None:
+        mask = policy.sensitive(df["source"].tolist(), df["categories"].tolist())
     if not mask.any():
         return df
     df = df.copy()
@@ -342,9 +344,13 @@ def _coarsen_rows(df, policy: Policy):
     for c in df.columns:
         m = _H3_RES.match(c)
         if m and int(m.group(1)) > cap:
+            na = df[c].isna().to_numpy()
             cells = pd.to_numeric(df[c]).fillna(0).to_numpy().astype(np.uint64)
             parents = h3_parents(cells, max(cap, 0)).astype(np.int64)
-            df[c] = np.where(mask, parents, cells.astype(np.int64))
+            new = np.where(mask & ~na, parents, cells.astype(np.int64))
+            df[c] = pd.array(new, dtype="Int64") if na.any() else new
+            if na.any():
+                df.loc[na, c] = pd.NA
     return df
 
 
@@ -462,6 +468,81 @@ class CoarseStore:
 
     def counts_by(self, filters, by: str):
         return self._store.counts_by(self._f(filters), by)
+
+    # the Patterns page's compact reads (issue 8): the same coarsening, on counts and capped rows -----------
+    def _sensitive_rows(self, df) -> np.ndarray:
+        """Which rows of an analysis frame (with ``source`` and ``eff_mask`` or ``categories``) are sensitive."""
+        if self.policy.every_record:
+            return np.ones(len(df), dtype=bool)
+        from harmmap.analysis._common import cat_lists
+
+        return self.policy.sensitive(df["source"].astype(object).tolist(), cat_lists(df).tolist())
+
+    def _extra(self, cols: list[str]) -> list[str]:
+        """What the sensitivity of a row is read from, when not every record is sensitive."""
+        return [] if self.policy.every_record else [c for c in ("source", "eff_mask") if c not in cols]
+
+    @staticmethod
+    def _drop(df, cols: list[str], extra: list[str]):
+        gone = [c for c in extra if c in df.columns]
+        if "eff_mask" in extra and "categories" in df.columns and "categories" not in cols:
+            gone.append("categories")           # a store without masks gives the lists instead
+        attrs = dict(df.attrs)
+        df = df.drop(columns=gone)
+        df.attrs.update(attrs)
+        return df
+
+    def analysis_counts(self, filters, by, *, freq: str | None = None, only=None):
+        """``Store.analysis_counts`` with H3 cells no finer than the grid for sensitive records (counted by
+        their parent cell, as :meth:`incidents` gives them); counts by exact coordinates are refused."""
+        import pandas as pd
+
+        from harmmap.schema import h3_parents
+
+        by = list(dict.fromkeys(by))
+        if {"lon", "lat", "time", "incident_id"} & set(by):
+            raise ValueError("a coarsening store does not count by exact coordinates, times or ids")
+        cap = max(max_hex_resolution(self.policy.km), 0)
+        fine = [c for c in by if (m := _H3_RES.match(c)) and int(m.group(1)) > cap]
+        f = self._f(filters)
+        if not fine:
+            return self._store.analysis_counts(f, by, freq=freq, only=only)
+        extra = self._extra(by)
+        df = self._store.analysis_counts(f, by + extra, freq=freq, only=None if extra else only)
+        if not len(df):
+            return self._drop(df, by, extra)
+        sens = self._sensitive_rows(df)
+        for c in fine:
+            na = df[c].isna().to_numpy()
+            cells = pd.to_numeric(df[c]).fillna(0).to_numpy().astype(np.uint64)
+            df[c] = np.where(sens & ~na, h3_parents(cells, cap).astype(np.int64), cells.astype(np.int64))
+        bits = df.attrs.get("category_bits")
+        if extra and only is not None and "eff_mask" in by and bits and "unclassified" not in only:
+            keep = sum(1 << bits[c] for c in set(only) if c in bits)
+            df["eff_mask"] = df["eff_mask"] & keep
+        df = self._drop(df, by, extra)
+        attrs = dict(df.attrs)
+        out = df.groupby(by, as_index=False, observed=True, dropna=False, sort=False)["incidents"].sum()
+        out.attrs.update(attrs)
+        return out
+
+    def analysis_rows(self, filters, columns, *, exact_only: bool = False, latest: int | None = None):
+        """``Store.analysis_rows`` with sensitive records coarsened; with ``exact_only`` they are left out
+        (they are no longer precisely located for this user, as ``geo_precision`` would say)."""
+        cols = list(dict.fromkeys(columns))
+        extra = self._extra(cols)
+        df = self._store.analysis_rows(self._f(filters), cols + extra, exact_only=exact_only, latest=latest)
+        attrs = dict(df.attrs)
+        sens = self._sensitive_rows(df)
+        if exact_only:
+            df = df[~sens].reset_index(drop=True)
+        elif sens.any():
+            df = _coarsen_rows(df, self.policy, sens)
+            if "geo_precision" in df.columns:
+                df["geo_precision"] = df["geo_precision"].astype("category")
+        df = self._drop(df, cols, extra)
+        df.attrs.update(attrs)
+        return df
 
     def timeseries(self, filters, freq: str = "week", by: str | None = "group"):
         return self._store.timeseries(self._f(filters), freq=freq, by=by)

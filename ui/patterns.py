@@ -62,10 +62,11 @@ def map_url(f: Filters) -> str:
 # the comparison, H3 cell (x period) for hot spots), and at most REPEATS_CAP precisely located rows for
 # repeated strikes, all from the store (``analysis_counts`` / ``analysis_rows``). They are cached as resources:
 # one shared object the analyses only read (st.cache_data would keep a pickled copy and unpickle another for
-# every analysis). A store without those reads (a coarsening one) gives the incidents themselves, as before.
+# every analysis). A coarsening store (harmmap.sensitive.CoarseStore) gives them coarsened; a store without
+# those reads gives the incidents themselves.
 
 def _compact(store) -> bool:
-    """Whether the store has the compact analysis reads (a coarsening store has not)."""
+    """Whether the store has the compact analysis reads."""
     return callable(getattr(store, "analysis_counts", None))
 
 

@@ -51,8 +51,8 @@ ALLOWED_COLUMNS = set(STORE_COLUMNS) | {"classifier_categories", "overridden", "
 #: whether an analyst's override applies, lower-cased description + location.
 DERIVED_COLUMNS = ("eff_mask", "has_override", "search")
 #: What ``analysis_rows()`` may return (compact: see there).
-ANALYSIS_COLUMNS = {"incident_id", "date", "date_precision", "time", "lon", "lat", "geo_precision", "admin1",
-                    "eff_mask", "fatalities", *schema.H3_COLUMNS}
+ANALYSIS_COLUMNS = {"incident_id", "source", "date", "date_precision", "time", "lon", "lat", "geo_precision",
+                    "admin1", "eff_mask", "fatalities", *schema.H3_COLUMNS}
 LIST_COLUMNS = schema.LIST_COLUMNS + ["classifier_categories"]
 INT_COLUMNS = ["fatalities", "injuries"]
 

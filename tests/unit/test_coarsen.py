@@ -152,6 +152,34 @@ def test_every_answer_is_the_grid_s(loaded):
         c._fetch("SELECT lon, lat FROM incidents", [])                    # closed by default
 
 
+def test_the_patterns_reads_are_coarsened_too(loaded):
+    """The Patterns page's compact reads (counts per cell, capped located rows) say no more than incidents()."""
+    def res(cells):
+        return {h3.get_resolution(h3.int_to_str(int(x))) for x in cells}
+
+    part = CoarseStore(loaded, Policy(KM, sources=("cir",), categories=("health",)))
+    for c in (part, CoarseStore(loaded, Policy(KM))):
+        counts = c.analysis_counts(ALL, ["h3_r7", "admin1"])
+        assert counts["incidents"].sum() == 4 and list(counts.columns) == ["h3_r7", "admin1", "incidents"]
+        rows = c.incidents(ALL, columns=["h3_r7"])
+        assert sorted(counts["h3_r7"].repeat(counts["incidents"]).astype("int64")) == \
+            sorted(rows["h3_r7"].astype("int64"))                    # the same cells incidents() gives
+        assert c.analysis_counts(ALL, ["admin1"])["incidents"].sum() == 4
+        with pytest.raises(ValueError, match="exact coordinates"):
+            c.analysis_counts(ALL, ["lon", "lat"])
+        located = c.analysis_rows(ALL, ["incident_id", "lon", "lat", "h3_r8"], exact_only=True)
+        # only a2 is not sensitive under the partial rule; under "every record" none is precisely located
+        assert sorted(located["incident_id"]) == (["a2"] if c is part else [])
+        assert list(located.columns) == ["incident_id", "lon", "lat", "h3_r8"]
+        every = c.analysis_rows(ALL, ["incident_id", "lon", "h3_r8"]).set_index("incident_id")
+        assert res(every.loc[["a1", "b1", "b2"], "h3_r8"]) == {5}
+        assert every.loc["b1", "lon"] != 30.52341
+    assert res(part.analysis_counts(ALL, ["h3_r8"], only=("energy",))["h3_r8"]) == {5, 8}    # a2 stays exact
+    masked = part.analysis_counts(ALL, ["eff_mask", "h3_r6"], only=("energy",))
+    assert masked["incidents"].sum() == 4 and set(masked["eff_mask"]) == \
+        set(loaded.analysis_counts(ALL, ["eff_mask"], only=("energy",))["eff_mask"])
+
+
 # --- exports -----------------------------------------------------------------------------------------
 
 def test_exports_honour_coarsen_km(loaded, tmp_path):
