@@ -248,6 +248,16 @@ def _evidence_line(categories: list[str], confidence: dict[str, float], evidence
     return "; ".join(lines)
 
 
+def _joined_line(text_items: list[str] | None, label_line: str | None, near_line: str | None) -> str | None:
+    """One category's evidence: its text matches, then its label line, then its proximity, joined by ' + '."""
+    line = " + ".join(text_items) if text_items is not None else None
+    if label_line is not None:
+        line = label_line if line is None else line + " + " + label_line
+    if near_line is not None:
+        line = near_line if line is None else line + " + " + near_line
+    return line
+
+
 def _combine(ps: Iterable[float]) -> float:
     q = 1.0
     for p in ps:
@@ -722,16 +732,7 @@ class Classifier:
                 evid[UNCLASSIFIED] = ", ".join(dict.fromkeys(notes))[:300]
             return cats, conf, evid
         for c, p, from_text, label_line, prox in self._skeleton_memo(ev, lev, nearby, lkey):
-            if from_text:
-                line = " + ".join(ev[c])
-                if label_line is not None:
-                    line = line + " + " + label_line
-            elif label_line is not None:
-                line = label_line
-            else:
-                line = None
-            if prox:
-                line = nearby[c] if line is None else line + " + " + nearby[c]
+            line = _joined_line(ev[c] if from_text else None, label_line, nearby[c] if prox else None)
             cats.append(c)
             conf[c] = p
             evid[c] = line
@@ -820,16 +821,7 @@ class Classifier:
             parts = []
             best = 0.0
             for c, p, from_text, label_line, prox in skeleton(ev, lev, near, lkey):     # as in _decide
-                if from_text:
-                    line = " + ".join(ev[c])
-                    if label_line is not None:
-                        line = line + " + " + label_line
-                elif label_line is not None:
-                    line = label_line
-                else:
-                    line = None
-                if prox:
-                    line = near[c] if line is None else line + " + " + near[c]
+                line = _joined_line(ev[c] if from_text else None, label_line, near[c] if prox else None)
                 head = heads.get((c, p))
                 if head is None:
                     head = heads[(c, p)] = f"{c} ({p:.2f}): "
