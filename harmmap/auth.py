@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import os
@@ -29,7 +30,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ROLES", "ACTIONS", "User", "hash_password", "check_password", "read_users", "authenticate",
+__all__ = ["ROLES", "ACTIONS", "User", "local_user", "hash_password", "check_password", "read_users", "authenticate",
            "allowed", "add_user", "AuthError"]
 
 ROLES = ("viewer", "editor", "admin")
@@ -111,3 +112,15 @@ def add_user(path: str | os.PathLike, name: str, role: str, password: str) -> No
     lines.append(f"{name}:{role}:{hash_password(password)}")
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.chmod(p, 0o600)
+
+
+def local_user(given: str | None = None, default: str = "analyst") -> str:
+    """The name to record when no login says who it is: ``given``, else ``$HARMMAP_USER``, else the login
+    name of the process, else ``default``."""
+    for name in (given, os.environ.get("HARMMAP_USER")):
+        if name and name.strip():
+            return name.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry (containers)
+        return default

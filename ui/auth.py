@@ -8,7 +8,6 @@ the user has signed in. Roles (viewer, editor, admin) come from the password fil
 
 from __future__ import annotations
 
-import getpass
 import os
 import time
 
@@ -48,19 +47,12 @@ def login_mode() -> tuple[str, str | None]:
 
 def current_user() -> auth.User:
     """Who is signed in (set by :func:`require_login` on every run)."""
-    return st.session_state.get(_KEY) or auth.User(os.environ.get("HARMMAP_USER") or _os_user(), "admin")
+    return st.session_state.get(_KEY) or auth.User(auth.local_user(), "admin")
 
 
 def can(action: str) -> bool:
     """May the signed-in user do ``action`` (view, download, correct, load, manage)?"""
     return auth.allowed(current_user().role, action)
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "analyst"
 
 
 def oidc_user(claims: dict, roles: dict) -> auth.User:

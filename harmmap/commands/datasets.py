@@ -12,10 +12,10 @@ status 2 and a message.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 
+from harmmap.auth import local_user
 from harmmap.cli import add_db_arg
 
 
@@ -35,19 +35,6 @@ def add_parser(sub):
     d.add_argument("--yes", action="store_true", help="do not ask")
     d.add_argument("--json", action="store_true", help='print {"dataset", "incidents", "overrides", "relinked"}')
     return p
-
-
-def _user(given: str | None) -> str:
-    import os
-
-    if given and given.strip():
-        return given.strip()
-    if os.environ.get("HARMMAP_USER", "").strip():
-        return os.environ["HARMMAP_USER"].strip()
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001
-        return "unknown"
 
 
 def run(args) -> int:
@@ -91,7 +78,7 @@ def run(args) -> int:
             if answer.strip().lower() not in ("y", "yes"):
                 print("Nothing deleted.")
                 return 1
-        out = store.delete_dataset(args.name, user=_user(args.user), reason=args.reason)
+        out = store.delete_dataset(args.name, user=local_user(args.user, default="unknown"), reason=args.reason)
     except StoreError as exc:
         return fail(exc)
     finally:
