@@ -102,18 +102,22 @@ def chromium_ok():
         need(False, "python playwright")
 
 
+def serving(srv: Server):
+    """For a fixture: ``yield from serving(Server(...))`` yields the server once it answers and stops it
+    afterwards (also when it never answers)."""
+    try:
+        srv.wait_healthy()
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, chromium_ok):
     """A dashboard server on a fresh data dir (the first page load builds the demo store)."""
     tmp = tmp_path_factory.mktemp("dash")
     srv = Server(tmp, boundaries_dir(tmp))
-    try:
-        srv.wait_healthy()
-    except RuntimeError:
-        srv.stop()
-        raise
-    yield srv
-    srv.stop()
+    yield from serving(srv)
     if srv.proc.returncode not in (0, -15, None):
         print(srv.log())
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Server, wait_until
+from tests.browser.conftest import Server, serving, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,7 @@ def data_server(tmp_path_factory, chromium_ok):
     tmp = tmp_path_factory.mktemp("data_page")
     ensure_demo_store(str(tmp / "harmmap.duckdb"), n=DEMO_N).close()
     srv = Server(tmp)
-    try:
-        srv.wait_healthy()
-    except RuntimeError:
-        srv.stop()
-        raise
-    yield srv
-    srv.stop()
+    yield from serving(srv)
 
 
 def grid_texts(page) -> list[str]:

@@ -20,7 +20,7 @@ import re
 import pytest
 
 from tests import hostile
-from tests.browser.conftest import Server, map_frame, wait_until
+from tests.browser.conftest import Server, map_frame, serving, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -78,14 +78,8 @@ def hostile_server(tmp_path_factory, chromium_ok):
     mp.delenv("HARMMAP_USER", raising=False)       # the form asks for the analyst's name
     srv = Server(tmp)
     mp.undo()
-    try:
-        srv.wait_healthy()
-    except RuntimeError:
-        srv.stop()
-        raise
     srv.counts = counts
-    yield srv
-    srv.stop()
+    yield from serving(srv)
 
 
 def markers(page, n: int = 15):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harmmap import auth
-from tests.browser.conftest import Server, map_frame
+from tests.browser.conftest import Server, map_frame, serving
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +19,7 @@ def locked_server(tmp_path_factory, chromium_ok):
     mp.setenv("HARMMAP_PASSWORD_FILE", str(users))
     srv = Server(tmp)
     mp.undo()
-    try:
-        srv.wait_healthy()
-        yield srv
-    finally:
-        srv.stop()
+    yield from serving(srv)
 
 
 @pytest.mark.parametrize("path", ["/", "/trends", "/data", "/audit", "/briefing?present=1", "/?adm1=Kharkiv"])

@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     expected_count,
     map_frame,
     only_tiles_were_blocked,
+    serving,
     wait_map,
     wait_until,
 )
@@ -178,13 +179,7 @@ def raion_server(tmp_path_factory, chromium_ok):
                        cwd=ROOT, env={**__import__("os").environ, "HARMMAP_BOUNDARIES_DIR": str(bdir)}, check=True,
                        capture_output=True)
     srv = Server(tmp, bdir)
-    try:
-        srv.wait_healthy()
-    except RuntimeError:
-        srv.stop()
-        raise
-    yield srv
-    srv.stop()
+    yield from serving(srv)
 
 
 def test_raion_choropleth_and_a_click_on_a_raion_filters_to_it(raion_server, page, artifacts):

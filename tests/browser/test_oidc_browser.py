@@ -10,7 +10,7 @@ import secrets
 
 import pytest
 
-from tests.browser.conftest import Server, map_frame, offline_page, wait_until
+from tests.browser.conftest import Server, map_frame, offline_page, serving, wait_until
 from tests.conftest import need
 from tests.oidc_provider import OIDCProvider
 
@@ -52,11 +52,7 @@ def oidc_server(tmp_path_factory, chromium_ok, idp):
     srv = Server(tmp)
     srv.cookie_secret = cookie_secret
     mp.undo()
-    try:
-        srv.wait_healthy()
-        yield srv
-    finally:
-        srv.stop()
+    yield from serving(srv)
 
 
 def _locked(page) -> None:

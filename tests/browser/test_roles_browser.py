@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harmmap import auth, schema
-from tests.browser.conftest import Server, map_frame, wait_until
+from tests.browser.conftest import Server, map_frame, serving, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,7 @@ def roles_server(tmp_path_factory, chromium_ok):
     mp.setenv("HARMMAP_COARSEN_KM", "5")
     srv = Server(tmp)
     mp.undo()
-    try:
-        srv.wait_healthy()
-        yield srv
-    finally:
-        srv.stop()
+    yield from serving(srv)
 
 
 def sign_in(page, server, name: str, path: str = "/?ids=ext:1"):
