@@ -559,6 +559,29 @@ def test_text_search_cache_follows_writes(tmp_path):
     s.close()
 
 
+def test_shared_per_oblast_answers_follow_every_write(loaded):
+    """count, summary and counts_by admin1 share one scan per filter (kept by DuckDB until the data change):
+    after an override, a reclassification, a new data set and a deletion each answers anew."""
+    f = Filters(categories=("education",))
+
+    def answers():
+        by = loaded.counts_by(f, "admin1")
+        return loaded.summary(f)["incidents"], loaded.count(f), dict(zip(by["key"], by["incidents"], strict=True))
+
+    assert answers() == (1, 1, {"Kharkiv": 1})
+    loaded.set_override("b1", ["education"], "olena", "a school, not a clinic", expected_version=0)
+    assert answers() == (2, 2, {"Kharkiv": 1, "Donetsk": 1})
+    loaded.update_classification(pd.DataFrame({"incident_id": ["c2"], "categories": [["education"]],
+                                               "category_confidence": [1.0], "category_evidence": ["school"]}))
+    assert answers() == (3, 3, {"Kharkiv": 1, "Donetsk": 1, "Odesa": 1})
+    loaded.write_incidents(frame([dict(incident_id="n1", categories=["education"], admin1="Sumy")]), "more")
+    assert answers() == (4, 4, {"Kharkiv": 1, "Donetsk": 1, "Odesa": 1, "Sumy": 1})
+    loaded.delete_dataset("more", user="admin", reason="test")
+    assert answers() == (3, 3, {"Kharkiv": 1, "Donetsk": 1, "Odesa": 1})
+    s = loaded.summary(Filters(admin1=("Nowhere",)))
+    assert s["incidents"] == 0 and s["bbox"] is None and s["date_min"] is None and s["admin1_count"] == 0
+
+
 def test_duckdb_settings_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HARMMAP_DUCKDB_THREADS", "1")
     monkeypatch.setenv("HARMMAP_DUCKDB_MEMORY", "300MB")
