@@ -54,6 +54,8 @@ TOWNS_CSV = paths.DATA / "demo" / "towns.csv"
 URL_PREFIX = "https://example.org/harmmap-demo/"
 #: below this many rows no pattern is planted (the rows would swamp the background)
 MIN_N_FOR_PATTERNS = 2000
+#: a demo larger than this is made in parts of this many rows (one part needs ~2.7 GB while it is built)
+PART_N = 1_000_000
 
 ProgressFn = Callable[[float, str], None]
 
@@ -770,7 +772,8 @@ def generate(n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> gpd.GeoDataFrame:
     """Generate ``n`` synthetic incidents as a canonical GeoDataFrame (``source == "demo"``).
 
     Deterministic: the same ``n`` and ``seed`` give the same rows. Patterns in :data:`PLANTED` are
-    included when ``n >= MIN_N_FOR_PATTERNS``.
+    included when ``n >= MIN_N_FOR_PATTERNS``. Beyond :data:`PART_N` rows, the parts of :func:`parts`
+    one after the other (:func:`build_store` writes them one at a time instead).
 
     Parameters
     ----------
@@ -786,6 +789,39 @@ def generate(n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> gpd.GeoDataFrame:
     n = int(n)
     if n < 0:
         raise ValueError(f"n must be 0 or more, not {n}")
+    if n > PART_N:
+        return pd.concat(list(parts(n, seed)), ignore_index=True)
+    return _generate_part(n, seed)
+
+
+def parts(n: int = DEFAULT_N, seed: int = DEFAULT_SEED):
+    """The demo of ``n`` incidents as GeoDataFrames of at most :data:`PART_N` rows, so that a store of
+    any size is filled with the memory of one part. Up to ``PART_N`` rows: the one frame of ``generate(n,
+    seed)``. Beyond: part ``k`` is ``generate(rows, seed + k)`` (its own background and planted patterns at
+    its own scale) with ids and URLs numbered on after the parts before it.
+
+    Example
+    -------
+    >>> [len(p) for p in parts(2500)]
+    [2500]
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
+    if n <= PART_N:
+        yield _generate_part(n, seed)
+        return
+    width = max(6, len(str(n)))
+    for k, a in enumerate(range(0, n, PART_N)):
+        m = min(PART_N, n - a)
+        part = _generate_part(m, int(seed) + k)
+        nums = range(a + 1, a + m + 1)
+        part["incident_id"] = [f"demo:{x:0{width}d}" for x in nums]
+        part["source_urls"] = [[f"{URL_PREFIX}{x:0{width}d}"] for x in nums]
+        yield part
+
+
+def _generate_part(n: int, seed: int) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(int(seed))
     towns = load_towns()
     days = _days()
@@ -1160,19 +1196,29 @@ def build_store(store, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         if progress is not None:
             progress(min(1.0, max(0.0, float(frac))), msg)
 
-    say(0.0, f"Generating {n:,} synthetic incidents ({SYNTHETIC_NOTE.lower()})")
-    gdf = generate(n, seed)
-    say(0.3, f"Generated {len(gdf):,} synthetic incidents; writing to the store")
-    total = len(gdf)
+    total = int(n)
+    if total < 0:
+        raise ValueError(f"n must be 0 or more, not {total}")
     if chunk_size is None:
         chunk_size = max(1000, min(100_000, -(-total // 10) if total else 1000))
-    written = 0
-    starts = list(range(0, total, chunk_size)) or [0]
-    for k, a in enumerate(starts):
-        part = gdf.iloc[a:a + chunk_size]
-        written += int(_write_chunk(store, part, first=(k == 0), total=total) or 0)
-        say(0.3 + 0.7 * min(total, a + chunk_size) / max(total, 1),
-            f"Wrote {min(total, a + chunk_size):,} of {total:,} synthetic incidents")
+    done = 0
+    first = True
+    # each part (all of a demo up to PART_N rows) takes 30% of its share of the bar to generate
+    for gdf in parts(total, seed):
+        share = len(gdf) / max(total, 1) if total else 1.0
+        base = done / max(total, 1)
+        say(base, f"Generating {total:,} synthetic incidents ({SYNTHETIC_NOTE.lower()})" if first else
+            f"Generating synthetic incidents {done + 1:,} to {done + len(gdf):,} of {total:,}")
+        say(base + 0.3 * share, f"Generated {done + len(gdf):,} of {total:,} synthetic incidents; writing")
+        starts = list(range(0, len(gdf), chunk_size)) or [0]
+        for a in starts:
+            _write_chunk(store, gdf.iloc[a:a + chunk_size], first=first, total=total)
+            first = False
+            end = min(len(gdf), a + chunk_size)
+            say(base + share * (0.3 + 0.7 * end / max(len(gdf), 1)),
+                f"Wrote {done + end:,} of {total:,} synthetic incidents")
+        done += len(gdf)
+        del gdf
     say(1.0, f"Done: {total:,} synthetic incidents ({SYNTHETIC_NOTE})")
     return total
 

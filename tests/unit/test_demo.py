@@ -381,6 +381,31 @@ def test_build_store_writes_in_chunks_with_progress(tmp_path):
         store.close()
 
 
+def test_large_demo_is_made_and_written_part_by_part(tmp_path, monkeypatch):
+    """Past PART_N rows (1M: ~2.7 GB each) the demo comes in parts, so `demo --n 10000000` fits in memory:
+    ids and URLs run on across parts, each part has its own seed, and the store gets exactly n rows."""
+    from harmmap.query import Filters
+    from harmmap.store import open_store
+
+    monkeypatch.setattr(demo, "PART_N", 2500)
+    ps = list(demo.parts(6000, 3))
+    assert [len(p) for p in ps] == [2500, 2500, 1000]
+    ids = pd.concat([p["incident_id"] for p in ps], ignore_index=True)
+    assert ids.is_unique and ids.iloc[0] == "demo:000001" and ids.iloc[-1] == "demo:006000"
+    assert ps[1]["source_urls"].iloc[0] == ["https://example.org/harmmap-demo/002501"]
+    assert ps[0]["description"].tolist() != ps[1]["description"].tolist()       # not the same part again
+    assert demo.generate(6000, 3)["incident_id"].tolist() == ids.tolist()
+    store = open_store(tmp_path / "big.duckdb")
+    try:
+        seen = []
+        assert demo.build_store(store, n=6000, seed=3, progress=lambda f, m: seen.append(f)) == 6000
+        assert store.count(Filters()) == 6000
+        assert sorted(store.incidents(Filters(), columns=["incident_id"])["incident_id"]) == sorted(ids)
+        assert seen == sorted(seen) and seen[-1] == 1.0
+    finally:
+        store.close()
+
+
 def test_ensure_demo_store_builds_only_when_empty(tmp_path, monkeypatch):
     from harmmap.query import Filters
 
