@@ -7,7 +7,8 @@ against the same work in pandas on a frame loaded in memory (the baseline, measu
 
 A "page" is what a filter change costs the dashboard: count, timeseries (week, by group),
 counts_by admin1, hex_counts at resolution 5 and summary. PostgreSQL is $HARMMAP_TEST_POSTGRES_URL,
-``--pg-url``, or a throwaway local cluster (tests/pg.py).
+``--pg-url``, or a throwaway local cluster (tests/pg.py; settings such as a server's buffer cache can be added
+with HARMMAP_TEST_PG_OPTS="-c shared_buffers=4GB").
 """
 
 from __future__ import annotations
@@ -243,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="load the table into pandas for the baseline (auto: up to 2M rows)")
     p.add_argument("--keep", default=None, help="keep the DuckDB store at this path (e.g. for "
                    "bench/bench_dashboard_memory.py) instead of a temporary file")
+    p.add_argument("--keep-schema", default=None, help="PostgreSQL: fill this schema and keep it (default: a "
+                   "throwaway schema dropped at the end); time it again with --db URL?options=-csearch_path%%3DNAME")
     p.add_argument("--db", default=None, help="skip the ingest: time the page (and the baseline) on this "
                    "existing store (a DuckDB file made with --keep, or a postgresql:// URL)")
     args = p.parse_args(argv)
@@ -268,14 +271,18 @@ def main(argv: list[str] | None = None) -> int:
             url = pg.postgres_url()
         import psycopg
 
+        schema_name = args.keep_schema or "harmmap_bench"
+        if not schema_name.isidentifier():
+            p.error(f"--keep-schema {schema_name!r}: use letters, digits and _")
         with psycopg.connect(url, autocommit=True) as con:
-            con.execute("DROP SCHEMA IF EXISTS harmmap_bench CASCADE")
-            con.execute("CREATE SCHEMA harmmap_bench")
+            con.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
+            con.execute(f"CREATE SCHEMA {schema_name}")
         sep = "&" if "?" in url else "?"
-        results.append(run_engine("postgis", args.n, f"{url}{sep}options=-csearch_path%3Dharmmap_bench,public",
+        results.append(run_engine("postgis", args.n, f"{url}{sep}options=-csearch_path%3D{schema_name},public",
                                   groups, args.chunk, args.baseline))
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute("DROP SCHEMA IF EXISTS harmmap_bench CASCADE")
+        if not args.keep_schema:
+            with psycopg.connect(url, autocommit=True) as con:
+                con.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
     for r in results:
         print("RESULT " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     return 0

@@ -4,7 +4,8 @@
 PostgreSQL 15 is installed, it starts a throwaway cluster in a temporary directory on a free
 port (run as the ``postgres`` user when we are root, since initdb refuses root), waits until it
 accepts connections (polling, no fixed sleep), creates the PostGIS extension and returns its URL.
-The cluster is stopped and removed at interpreter exit (or by :func:`stop`).
+The cluster is stopped and removed at interpreter exit (or by :func:`stop`). ``$HARMMAP_TEST_PG_OPTS`` adds
+server settings (benchmarks: ``-c shared_buffers=4GB``, as a team server would have).
 
 Each pytest-xdist worker starts its own cluster (own port and directory).
 
@@ -75,7 +76,8 @@ def postgres_url(timeout: float = 60.0) -> str:
         raise RuntimeError(f"initdb failed: {r.stderr or r.stdout}")
     port = _free_port()
     opts = (f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "
+            + os.environ.get("HARMMAP_TEST_PG_OPTS", "")).strip()
     r = _run([str(BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts, "-s", "start"])
     if r.returncode:
         raise RuntimeError(f"pg_ctl start failed: {r.stderr or r.stdout}\n{_tail(log)}")
