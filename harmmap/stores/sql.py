@@ -160,12 +160,13 @@ class Dialect:
                 f"ELSE {col} END)")
 
     def bit_count(self, mask: str, bit: int) -> str:
-        """An aggregate counting the rows whose ``mask`` has ``bit`` set. DuckDB sums the shifted bit
-        (vectorised arithmetic: 0.46 s for 15 categories over 10M rows, against 0.76 s for filtered
-        counts); PostgreSQL's FILTER skips the row cheaply, and its sum(bigint) is a slow numeric."""
+        """An aggregate counting the rows whose ``mask`` has ``bit`` set. DuckDB's count_if over the
+        test (15 categories over 10M rows, median of 7 interleaved runs: 0.44 s, against 0.55 s for
+        ``count(*) FILTER`` and 0.57 s for summing the shifted bit); PostgreSQL has no count_if."""
+        test = f"({mask} & CAST({1 << int(bit)} AS BIGINT)) <> 0"
         if self.name == "duckdb":
-            return f"sum(({mask} >> {int(bit)}) & CAST(1 AS BIGINT))"
-        return f"count(*) FILTER (WHERE ({mask} & CAST({1 << int(bit)} AS BIGINT)) <> 0)"
+            return f"count_if({test})"
+        return f"count(*) FILTER (WHERE {test})"
 
     def trunc(self, freq: str, col: str) -> str:
         if self.name == "duckdb":
@@ -894,7 +895,7 @@ class SqlStore:
         """Per admin1 (``a``) of the matching incidents: ``n``, fatalities ``f``, first and last date
         ``d0``/``d1``, bounding box ``x0 y0 x1 y1``. One scan that :meth:`summary`, ``counts_by(f, 'admin1')``
         and :meth:`count` share: a page asks for them under the same filters (kept by the engine while the data
-        do not change; 0.35 s for the three instead of 0.65 s over 10M rows)."""
+        do not change: one scan of the table instead of three)."""
         key = self._oblast_key(filters, bits)
         kept = self._memo(key)
         if kept is not None:
