@@ -336,9 +336,11 @@ class DuckdbStore(S.SqlStore):
                     cur.execute("DELETE FROM incidents WHERE dataset = ?", [dataset])
                 cur.execute(f"DELETE FROM incidents WHERE incident_id IN (SELECT incident_id FROM {name})")
                 cur.execute(S.register_categories_sql(f"SELECT unnest(categories) AS cat FROM {name}"))
+                # in date order: each row group then spans a short period, and DuckDB's zone maps skip the
+                # ones outside a date filter (a six-month filter at 1M: 0.19 s a page instead of 0.28 s)
                 cur.execute(f"INSERT INTO incidents ({cols}, eff_mask, has_override, search) SELECT {cols}, "
                             f"{S.mask_expr(self.dialect, f'{name}.categories')}, FALSE, {S.search_expr()} "
-                            f"FROM {name}")
+                            f"FROM {name} ORDER BY {name}.date NULLS LAST")
                 cur.execute(S.patch_overrides_sql(
                     self.dialect, f"incidents.incident_id IN (SELECT incident_id FROM {name})"))
                 cur.execute("DELETE FROM datasets WHERE dataset = ?", [dataset])
