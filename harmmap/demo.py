@@ -1203,12 +1203,17 @@ def build_store(store, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
         chunk_size = max(1000, min(100_000, -(-total // 10) if total else 1000))
     done = 0
     first = True
+    pending = parts(total, seed)
     # each part (all of a demo up to PART_N rows) takes 30% of its share of the bar to generate
-    for gdf in parts(total, seed):
-        share = len(gdf) / max(total, 1) if total else 1.0
+    while first or done < total:
         base = done / max(total, 1)
+        size = min(PART_N, total - done) if total > PART_N else total
         say(base, f"Generating {total:,} synthetic incidents ({SYNTHETIC_NOTE.lower()})" if first else
-            f"Generating synthetic incidents {done + 1:,} to {done + len(gdf):,} of {total:,}")
+            f"Generating synthetic incidents {done + 1:,} to {done + size:,} of {total:,}")
+        gdf = next(pending, None)
+        if gdf is None:
+            break
+        share = len(gdf) / max(total, 1) if total else 1.0
         say(base + 0.3 * share, f"Generated {done + len(gdf):,} of {total:,} synthetic incidents; writing")
         starts = list(range(0, len(gdf), chunk_size)) or [0]
         for a in starts:
