@@ -45,7 +45,7 @@ class _Shared:
     generation: int = 0
     #: (search text, generation) -> rowids of the incidents whose text matches (most recent last)
     text_cache: OrderedDict = field(default_factory=OrderedDict)
-    #: (key, generation) -> an aggregate shared by several reads of a page (SqlStore._memo)
+    #: (key, generation) -> an aggregate shared by several reads of a page (SqlStore._kept)
     memo: OrderedDict = field(default_factory=OrderedDict)
 
     def matching_rows(self, cur, text: str) -> pa.Table | None:
@@ -71,8 +71,6 @@ class _Shared:
         return rows
 
 
-#: shared aggregates kept (a few pages' filters)
-MEMO_ENTRIES = 8
 #: at most this many searches are kept, each of at most this many matching rows (8 bytes a row)
 TEXT_CACHE_ENTRIES = 16
 TEXT_CACHE_MAX_ROWS = 2_000_000
@@ -245,24 +243,13 @@ class DuckdbStore(S.SqlStore):
             raise StoreError(f"cannot prepare the database {self.url}: {str(exc).splitlines()[0]}") from None
 
     # the engine hook for reads -------------------------------------------------------------------
-    def _memo(self, key: tuple):
-        sh = self._shared
-        with sh.cursor_lock:
-            hit = sh.memo.get((key, sh.generation))
-            if hit is not None:
-                sh.memo.move_to_end((key, sh.generation))
-            return hit
-
-    def _remember(self, key: tuple, value) -> None:
+    def _data_version(self):
         # one process writes a DuckDB file, through this shared connection, and every committed write
-        # bumps the generation: what was kept under an older one is never returned
-        sh = self._shared
-        with sh.cursor_lock:
-            for k in [k for k in sh.memo if k[1] != sh.generation]:
-                del sh.memo[k]
-            sh.memo[(key, sh.generation)] = value
-            while len(sh.memo) > MEMO_ENTRIES:
-                sh.memo.popitem(last=False)
+        # bumps the generation
+        return self._shared.generation
+
+    def _memo_box(self):
+        return self._shared.memo, self._shared.cursor_lock
 
     def _fetch(self, sql: str, params: list, filters: Filters | None = None,
                bits: dict[str, int] | None = None) -> pd.DataFrame:

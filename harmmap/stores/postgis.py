@@ -153,6 +153,17 @@ class PostgisStore(S.SqlStore):
                              f"(is PostGIS installed? do you have the rights?): {exc}") from None
 
     # reads ----------------------------------------------------------------------------------------
+    def _data_version(self):
+        """The server's WAL position: every committed change to the data moves it, whichever instance
+        made it (other activity moves it too; then a kept result is merely computed again)."""
+        try:
+            df = self._fetch("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                             "ELSE pg_current_wal_insert_lsn() END::text AS lsn", [])
+        except StoreError:
+            return None
+        v = df["lsn"].iloc[0] if len(df) else None
+        return None if v is None else str(v)
+
     def _fetch(self, sql: str, params: list, filters: Filters | None = None,
                bits: dict[str, int] | None = None) -> pd.DataFrame:
         if filters is not None:

@@ -24,6 +24,8 @@ import datetime as dt
 import hashlib
 import math
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,6 +183,8 @@ class Dialect:
 DUCKDB = Dialect("duckdb", "VARCHAR[]", "len")
 POSTGIS = Dialect("postgis", "text[]", "cardinality")
 
+#: results kept per store for the filters of the last few pages (see SqlStore._kept)
+MEMO_ENTRIES = 8
 #: Bits 0..62 of a BIGINT hold categories (bit 0 is 'unclassified', the mask of an empty list).
 MAX_BIT = 62
 SEARCH_SEP = "\x1f"
@@ -521,13 +525,40 @@ class SqlStore:
         """
         raise NotImplementedError
 
-    def _memo(self, key: tuple):
-        """A result this engine kept for ``key`` while its data have not changed since, or None.
-        The default keeps nothing (PostgreSQL: other dashboard instances write; see DuckDBStore)."""
+    def _data_version(self):
+        """A token that changes whenever the stored data may have changed (read before a query whose result
+        is kept: see :meth:`_kept`), or None when the engine cannot tell (then nothing is kept)."""
         return None
 
-    def _remember(self, key: tuple, value) -> None:
-        """Keep ``value`` for ``key`` until the data change (see :meth:`_memo`)."""
+    def _memo_box(self) -> tuple[OrderedDict, threading.Lock]:
+        """Where kept results live: per store object by default (DuckDB: per database file)."""
+        box = self.__dict__.get("_memo_box_")
+        if box is None:
+            box = self.__dict__.setdefault("_memo_box_", (OrderedDict(), threading.Lock()))
+        return box
+
+    def _kept(self, key: tuple, version):
+        """The result kept for ``key`` under data ``version`` (from :meth:`_data_version`), or None."""
+        if version is None:
+            return None
+        memo, lock = self._memo_box()
+        with lock:
+            hit = memo.get((key, version))
+            if hit is not None:
+                memo.move_to_end((key, version))
+            return hit
+
+    def _keep(self, key: tuple, version, value) -> None:
+        """Keep ``value`` for ``key``, computed after ``version`` was read; older versions' results go."""
+        if version is None:
+            return
+        memo, lock = self._memo_box()
+        with lock:
+            for k in [k for k in memo if k[1] != version]:
+                del memo[k]
+            memo[(key, version)] = value
+            while len(memo) > MEMO_ENTRIES:
+                memo.popitem(last=False)
 
     # helpers ----------------------------------------------------------------------------------
     def _v(self) -> str:
@@ -546,7 +577,7 @@ class SqlStore:
     def count(self, filters: Filters) -> int:
         bits = self._bits()
         if bits is not None:
-            kept = self._memo(self._oblast_key(filters, bits))
+            kept = self._kept(self._oblast_key(filters, bits), self._data_version())
             if kept is not None:
                 return int(pd.to_numeric(kept["n"]).sum())
         src = "incidents v" if bits is not None else self._v()
@@ -897,12 +928,13 @@ class SqlStore:
         and :meth:`count` share: a page asks for them under the same filters (kept by the engine while the data
         do not change: one scan of the table instead of three)."""
         key = self._oblast_key(filters, bits)
-        kept = self._memo(key)
+        version = self._data_version()
+        kept = self._kept(key, version)
         if kept is not None:
             return kept
         src = "incidents v" if bits is not None else self._v()
         df = self._fetch(self._PER_OBLAST.format(src=src), [], filters, bits)
-        self._remember(key, df)
+        self._keep(key, version, df)
         return df
 
     def summary(self, filters: Filters) -> dict:

@@ -582,6 +582,22 @@ def test_shared_per_oblast_answers_follow_every_write(loaded):
     assert s["incidents"] == 0 and s["bbox"] is None and s["date_min"] is None and s["admin1_count"] == 0
 
 
+def test_a_page_scans_once_for_summary_oblasts_and_count(tmp_path, monkeypatch):
+    """DuckDB: after summary(f), counts_by(f, 'admin1') and count(f) run no query (PostgreSQL keeps the scan
+    too, while the server's WAL position stands still: not asserted here, autovacuum may move it)."""
+    s = open_store(str(tmp_path / "m.duckdb"))
+    s.write_incidents(sample(), "sample")
+    f = Filters(categories=("education", "health"))
+    s.summary(f)
+    seen = []
+    real = s._fetch
+    monkeypatch.setattr(s, "_fetch", lambda sql, *a, **k: (seen.append(sql), real(sql, *a, **k))[1])
+    by = s.counts_by(f, "admin1")
+    assert s.count(f) == 2 and dict(zip(by["key"], by["incidents"], strict=True)) == {"Kharkiv": 1, "Donetsk": 1}
+    assert [q for q in seen if "category_bits" not in q] == []
+    s.close()
+
+
 def test_duckdb_settings_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HARMMAP_DUCKDB_THREADS", "1")
     monkeypatch.setenv("HARMMAP_DUCKDB_MEMORY", "300MB")
