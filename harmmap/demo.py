@@ -1250,11 +1250,10 @@ def ensure_demo_store(url: str | os.PathLike | None = None, progress: ProgressFn
     >>> store.count(Filters())
     2000
     """
-    from harmmap.query import Filters
     from harmmap.store import open_store
 
     store = open_store(url)
-    if store.count(Filters()) == 0:
+    if store.is_empty():
         build_store(store, n=n, seed=seed, progress=progress)
     elif progress is not None:
         progress(1.0, "The store already holds data")

@@ -74,6 +74,9 @@ class Store(Protocol):
     # raises ValueError; an engine failure raises StoreError.
     def count(self, filters: Filters) -> int: ...
 
+    def is_empty(self) -> bool:
+        """No incident at all (duplicates included): one row looked at, whatever the size."""
+
     def incidents(self, filters: Filters, *, columns: list[str] | None = None,
                   limit: int | None = None, order: str = "date") -> pd.DataFrame:
         """Rows (with ``lon``, ``lat`` instead of geometry; effective categories; ``overridden``).

@@ -72,13 +72,13 @@ def ready_store() -> CachedStore:
     url = resolve_url(None)
     try:
         store = get_store(url)
-        empty = store.count(Filters()) == 0
+        empty = store.is_empty()
     except StoreError as exc:
         st.error(f"Cannot open the store at {url}: {exc}")
         st.stop()
     if empty:
         with _BUILD_LOCK:
-            if store.count(Filters()) == 0:
+            if store.is_empty():
                 bar = st.progress(0.0, text="First run: building the synthetic demo data set…")
                 demo.ensure_demo_store(url, progress=lambda f, msg: bar.progress(f, text=msg))
                 bar.empty()

@@ -574,6 +574,11 @@ class SqlStore:
         return bits
 
     # reading ------------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        # asked on every rerun of every page (ui.store.ready_store): count(Filters()) was a scan of the table
+        # (1.65 s on PostgreSQL at 10M)
+        return bool(self._fetch("SELECT NOT EXISTS (SELECT 1 FROM incidents) AS e", [])["e"].iloc[0])
+
     def count(self, filters: Filters) -> int:
         bits = self._bits()
         if bits is not None:

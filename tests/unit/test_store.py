@@ -70,12 +70,13 @@ def test_empty_store_answers_everything(store):
     assert list(store.timeseries(Filters()).columns) == ["period", "key", "incidents", "fatalities"]
     assert list(store.hex_counts(Filters(), 5).columns) == ["h3", "incidents", "fatalities", "top_category"]
     assert store.summary(Filters())["incidents"] == 0 and store.summary(Filters())["bbox"] is None
-    assert store.options()["admin1"] == [] and store.options()["date_min"] is None
+    assert store.options()["admin1"] == [] and store.options()["date_min"] is None and store.is_empty()
     assert store.datasets().empty and store.overrides_audit().empty
     assert store.incident("nope") is None
 
 
 def test_roundtrip_keeps_values_and_types(loaded):
+    assert not loaded.is_empty()
     df = loaded.incidents(ALL, order="incident_id")
     assert df["incident_id"].tolist() == ["a1", "a2", "b1", "b2", "b3", "c1", "c2"]
     assert "geometry" not in df.columns and {"lon", "lat", "classifier_categories", "overridden"} <= set(df.columns)
