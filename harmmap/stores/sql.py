@@ -617,6 +617,21 @@ class SqlStore:
             params.append(int(limit))
         return normalize(self._fetch(sql, params, filters, self._bits()))
 
+    def _analysis_source(self, columns: list[str]) -> tuple[list[str], dict[str, int] | None, str]:
+        """For :meth:`analysis_rows` and :meth:`analysis_counts`: the columns checked against
+        :data:`ANALYSIS_COLUMNS` (once each, in order; ``eff_mask`` read as the ``categories`` lists when the
+        masks cannot hold every category), the category bits, and the relation to read."""
+        cols: list[str] = []
+        for c in columns:
+            if c not in ANALYSIS_COLUMNS:
+                raise ValueError(f"unknown column {c!r}; choose from {sorted(ANALYSIS_COLUMNS)}")
+            if c not in cols:
+                cols.append(c)
+        bits = self._bits()
+        if bits is None:
+            cols = ["categories" if c == "eff_mask" else c for c in cols]
+        return cols, bits, ("incidents v" if bits is not None else self._v())
+
     def analysis_rows(self, filters: Filters, columns: list[str], *, exact_only: bool = False,
                       latest: int | None = None) -> pd.DataFrame:
         """Rows matching ``filters`` in a compact form for the analyses (issue 8: no page holds the whole
@@ -631,16 +646,7 @@ class SqlStore:
         rows were left out. ``exact_only``: only precisely located rows (``geo_precision`` 'exact') with a
         date and coordinates.
         """
-        cols = []
-        for c in columns:
-            if c not in ANALYSIS_COLUMNS:
-                raise ValueError(f"unknown column {c!r}; choose from {sorted(ANALYSIS_COLUMNS)}")
-            if c not in cols:
-                cols.append(c)
-        bits = self._bits()
-        if bits is None:
-            cols = ["categories" if c == "eff_mask" else c for c in cols]
-        src = "incidents v" if bits is not None else self._v()
+        cols, bits, src = self._analysis_source(columns)
         cond = "{where}"
         if exact_only:
             cond += (" AND v.geo_precision = 'exact' AND v.date IS NOT NULL AND v.lon IS NOT NULL"
@@ -677,18 +683,9 @@ class SqlStore:
         frame as incidents, each row standing for ``incidents`` of them: its size depends on the distinct values,
         not on the rows.
         """
-        cols = []
-        for c in by:
-            if c not in ANALYSIS_COLUMNS:
-                raise ValueError(f"unknown column {c!r}; choose from {sorted(ANALYSIS_COLUMNS)}")
-            if c not in cols:
-                cols.append(c)
         if freq not in (None, "week", "month"):
             raise ValueError(f"freq must be 'week', 'month' or None, not {freq!r}")
-        bits = self._bits()
-        if bits is None:
-            cols = ["categories" if c == "eff_mask" else c for c in cols]
-        src = "incidents v" if bits is not None else self._v()
+        cols, bits, src = self._analysis_source(by)
         keep = None
         if only is not None and bits is not None and UNCLASSIFIED not in only:
             keep = sum(1 << bits[c] for c in set(only) if c in bits)
@@ -944,17 +941,17 @@ class SqlStore:
 
     def summary(self, filters: Filters) -> dict:
         per = self._per_oblast(filters, self._bits())
-        n = int(pd.to_numeric(per["n"]).sum()) if len(per) else 0
 
         def agg(col: str, fn: str):
-            vals = per[col].dropna() if len(per) else per[col]
+            vals = per[col].dropna()
             return getattr(vals, fn)() if len(vals) else None
 
+        n = int(pd.to_numeric(per["n"]).sum())
         bbox = None
         if n and agg("x0", "min") is not None:
             bbox = (float(agg("x0", "min")), float(agg("y0", "min")), float(agg("x1", "max")), float(agg("y1", "max")))
-        fat = pd.to_numeric(per["f"]).sum() if len(per) else 0
-        return {"incidents": n, "fatalities": int(0 if _isna(fat) else fat), "admin1_count": int(per["a"].notna().sum()),
+        return {"incidents": n, "fatalities": int(pd.to_numeric(per["f"]).fillna(0).sum()),
+                "admin1_count": int(per["a"].notna().sum()),
                 "date_min": _as_date(agg("d0", "min")), "date_max": _as_date(agg("d1", "max")), "bbox": bbox}
 
     def options(self) -> dict:
