@@ -318,25 +318,26 @@ def correction_form(store, inc: dict) -> None:
 
     st.markdown("##### Correct the categories")
     st.html(comparison_html(inc))
+    # Save and Revert act in their buttons' callbacks, which run before the page's script: a click is not
+    # lost when the map reports its view meanwhile (that rerun interrupts the script, never a callback)
+    act = dict(store=store, inc=inc, how=how, name=name, seen=seen, form_key=form_key, nonce=nonce)
     with st.form(key=form_key, border=True):
-        cats = st.multiselect("Categories", options, default=[c for c in current if c in options],
-                              format_func=lambda c: category_label(c, tax), key=f"hm_fix_cats_{iid}_{nonce}",
-                              placeholder="none (unclassified)",
-                              help="What was hit, as the analyst reads the sources. Leave empty for 'none'. "
-                                   "The analyst's categories win over the classifier's on every page.")
-        reason = st.text_area("Reason (required)", key=f"hm_fix_reason_{iid}_{nonce}", height=68,
-                              placeholder="e.g. the video shows the school's gym hit, not the houses next to it")
+        st.multiselect("Categories", options, default=[c for c in current if c in options],
+                       format_func=lambda c: category_label(c, tax), key=f"hm_fix_cats_{iid}_{nonce}",
+                       placeholder="none (unclassified)",
+                       help="What was hit, as the analyst reads the sources. Leave empty for 'none'. "
+                            "The analyst's categories win over the classifier's on every page.")
+        st.text_area("Reason (required)", key=f"hm_fix_reason_{iid}_{nonce}", height=68,
+                     placeholder="e.g. the video shows the school's gym hit, not the houses next to it")
         if how == "input":
-            typed = st.text_input("Your name (required)", value=name, key=f"hm_fix_user_{iid}_{nonce}")
+            st.text_input("Your name (required)", value=name, key=f"hm_fix_user_{iid}_{nonce}")
         else:
-            typed = name
             st.caption(f"Saved as **{md_text(name)}** ({'logged in' if how == 'login' else f'${USER_ENV}'}).")
-        save = st.form_submit_button("Save", type="primary", width="stretch", icon=":material/save:")
-        revert = st.form_submit_button("Revert to the classifier", width="stretch", disabled=not overridden,
-                                       icon=":material/undo:",
-                                       help="Drop the analyst's categories; the classifier's apply again.")
-    if save or revert:
-        _submit(store, inc, cats, reason, typed, how, seen, form_key, revert=revert, tax=tax)
+        st.form_submit_button("Save", type="primary", width="stretch", icon=":material/save:",
+                              on_click=_submit, kwargs={**act, "revert": False})
+        st.form_submit_button("Revert to the classifier", width="stretch", disabled=not overridden,
+                              icon=":material/undo:", on_click=_submit, kwargs={**act, "revert": True},
+                              help="Drop the analyst's categories; the classifier's apply again.")
     # the outcome stays until the next save or another incident (the map's reruns must not wipe it)
     flash = st.session_state.get(_FLASH_KEY)
     if flash and flash[0] == iid and flash[1] in ("error", "conflict"):
@@ -345,15 +346,18 @@ def correction_form(store, inc: dict) -> None:
             _show_current(store, iid)
 
 
-def _submit(store, inc: dict, cats, reason, typed, how: str, seen: int, form_key: str, *, revert: bool,
-            tax: Taxonomy) -> None:
-    """Validate and store the analyst's correction; the outcome goes to the flash (success reruns)."""
+def _submit(*, store, inc: dict, how: str, name: str, seen: int, form_key: str, nonce: int, revert: bool) -> None:
+    """Save or Revert's callback: validate and store the analyst's correction from the form's values; the
+    outcome goes to the flash, and a saved correction starts a fresh form (the script runs after this)."""
+    tax = load_taxonomy()
     iid = str(inc["incident_id"])
-    overridden = bool(inc.get("overridden"))
-    user = str(typed or "").strip()
+    cats = st.session_state.get(f"hm_fix_cats_{iid}_{nonce}") or []
+    reason = str(st.session_state.get(f"hm_fix_reason_{iid}_{nonce}") or "")
+    user = str((st.session_state.get(f"hm_fix_user_{iid}_{nonce}") if how == "input" else name) or "").strip()
     if how == "input" and user:
         st.session_state[_NAME_KEY] = user
-    problems = correction_problems(cats, reason, user, revert=revert, overridden=overridden, tax=tax)
+    problems = correction_problems(cats, reason, user, revert=revert, overridden=bool(inc.get("overridden")),
+                                   tax=tax)
     if problems:
         st.session_state[_FLASH_KEY] = (iid, "error", "Not saved. " + " ".join(problems))
         return
@@ -377,9 +381,8 @@ def _submit(store, inc: dict, cats, reason, typed, how: str, seen: int, form_key
         return
     st.cache_data.clear()            # the map, counts, legend and charts read the new categories
     st.session_state[_FLASH_KEY] = (iid, "success", msg)
-    st.session_state[_NONCE_KEY] = st.session_state.get(_NONCE_KEY, 0) + 1
+    st.session_state[_NONCE_KEY] = nonce + 1
     st.session_state[_SEEN_KEY].pop(form_key, None)
-    st.rerun()
 
 
 def show_detail(store, incident_id: str | None) -> None:
@@ -401,9 +404,8 @@ def show_detail(store, incident_id: str | None) -> None:
     shown = inc
     if is_graphic(inc.get("description")) and st.session_state.get(_REVEAL_KEY) != incident_id:
         st.warning("This incident's description is graphic (data/graphic_terms.txt).", icon=":material/visibility_off:")
-        if st.button("Show the description", key="hm_reveal"):
-            st.session_state[_REVEAL_KEY] = incident_id
-            st.rerun()
+        st.button("Show the description", key="hm_reveal", on_click=st.session_state.__setitem__,
+                  args=(_REVEAL_KEY, incident_id))     # a callback: not lost to the map's rerun
         shown = {**inc, "description": "(hidden: graphic description)"}
     st.html(detail_html(shown))
     if can("correct"):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import Server, expected_count, only_tiles_were_blocked, wait_map
+from tests.browser.conftest import Server, expected_count, only_tiles_were_blocked, wait_map, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,8 @@ def test_map_shows_incidents_offline_with_legend(server, page, artifacts):
     page.goto(server.url + "/")
     assert not page.get_by_text("Page not found").count()
     iframe, frame = wait_map(page, "Incidents per hexagon")
-    assert iframe.bounding_box()["height"] > 300
+    # (a rerun may redraw the iframe just then: its box is None while it is hidden)
+    wait_until(lambda: (iframe.bounding_box() or {}).get("height", 0) > 300, "a map over 300 px high")
     assert frame.locator("path.leaflet-interactive").count() > 20        # hexagons drawn
     assert frame.locator(".hm-head").inner_text().startswith("Attacks on civilian infrastructure")
     assert "Synthetic demo data" in frame.locator(".hm-head").inner_text()

@@ -254,7 +254,7 @@ def test_conflicting_corrections_are_never_silent(hostile_server, browser, artif
             raise
         assert "analyst-B" in err.inner_text()
         pa.get_by_text("Stored now").wait_for()
-        assert "B saw the shop" in pa.locator(".hm-compare").last.inner_text()
+        wait_until(lambda: "B saw the shop" in pa.locator(".hm-compare").last.inner_text(), "B's values stored now")
         scroll_to(pa.get_by_text("Stored now"))
         pa.screenshot(path=str(artifacts / f"{SHOTS}_conflict.png"))
         # B reverts to the classifier
@@ -264,8 +264,9 @@ def test_conflicting_corrections_are_never_silent(hostile_server, browser, artif
         wait_until(lambda: area.fill(why, timeout=5_000) or area.input_value() == why, "the reason typed")
         form.get_by_role("button", name="Revert to the classifier").click()
         pb.get_by_text("Reverted to the classifier's categories").wait_for()
+        # the panel below the message is redrawn a moment later than the message
+        wait_until(lambda: "reverted to the classifier" in pb.locator(".hm-compare").inner_text(), "the revert shown")
         assert pb.locator(".hm-override").count() == 0
-        assert "reverted to the classifier" in pb.locator(".hm-compare").inner_text()
     finally:
         a.close()
         b.close()
