@@ -46,6 +46,9 @@ TEXTS = {
     "emoji": "Енергетика ⚡🔌 — підстанція знеструмлена",
 }
 
+#: a graphic phrase (data/graphic_terms.txt): the last record's description is hidden until the analyst asks
+GRAPHIC = "обвуглені тіла біля під'їзду"
+
 # towns far enough apart to click one by one on the country map
 _PLACES = [(49.99, 36.23), (46.64, 32.61), (50.45, 30.52), (46.48, 30.72), (48.46, 35.05), (47.84, 35.14),
            (51.50, 31.29), (49.59, 34.55), (50.91, 34.80), (48.92, 24.71), (49.84, 24.03), (47.91, 33.39)]
@@ -69,7 +72,7 @@ def records() -> list[dict]:
             "location": f"{p(0)} {TEXTS['uk'] if i % 2 else TEXTS['ru']}" if i else PAYLOADS["script"],
             "admin1": p(1), "admin2": p(2), "admin1_raw": p(3),
             "description": (f"{PAYLOADS['script']} {p(4)} {TEXTS['uk']} {TEXTS['ru']} {TEXTS['emoji']} "
-                            f"{PAYLOADS['formula']}"),
+                            f"{PAYLOADS['formula']}" + (f" {GRAPHIC}" if i == len(_PLACES) - 1 else "")),
             "event_type": p(5), "actor": p(6), "weapon": p(7),
             "categories": [["education", "health", "energy", "residential"][i % 4]],
             "category_confidence": 0.8,

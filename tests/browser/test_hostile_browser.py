@@ -272,6 +272,21 @@ def test_conflicting_corrections_are_never_silent(hostile_server, browser, artif
         b.close()
 
 
+def test_a_graphic_description_is_hidden_until_the_analyst_asks(hostile_server, page, artifacts):
+    page.goto(hostile_server.url + "/?ids=hostile:012")
+    page.get_by_text("This incident's description is graphic").wait_for()
+    detail = page.locator(".hm-detail")
+    assert "(hidden: graphic description)" in detail.inner_text() and hostile.GRAPHIC not in detail.inner_text()
+    idle(page)
+    page.get_by_role("button", name="Show the description").click()
+    wait_until(lambda: hostile.GRAPHIC in page.locator(".hm-detail").inner_text(), "the description shown")
+    assert page.get_by_text("This incident's description is graphic").count() == 0
+    assert hostile.PAYLOADS["script"] in page.locator(".hm-detail").inner_text()     # shown as text
+    scroll_to(page.get_by_text(hostile.GRAPHIC, exact=False).first)
+    shot(page, artifacts, "graphic_revealed")
+    assert_inert(page, "a revealed description")
+
+
 def test_audit_page_lists_corrections_links_them_and_csv_is_neutralised(hostile_server, page, artifacts):
     page.goto(hostile_server.url + "/audit")
     page.get_by_text("Corrections: who changed").wait_for()
