@@ -214,6 +214,24 @@ def wait_until(fn, what: str, timeout: float = 60):
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
+def pick(page, box, name: str, done, what: str, *, typed: str | None = None, close: bool = False,
+         timeout: float = 60) -> None:
+    """Open the drop-down ``box`` (typing ``typed`` to bring a virtualised option into the list), click the
+    option ``name`` (``close``: then Escape, for a multiselect's list that stays open; a selectbox's closes
+    itself and Escape would clear it), until ``done()``. A rerun that redraws the box closes its list (the
+    option is then detached under the mouse), so each try starts again from opening it."""
+    def once():
+        if not done():
+            box.click(timeout=5_000)
+            if typed:
+                page.keyboard.type(typed)
+            page.get_by_role("option", name=name, exact=True).click(timeout=5_000)
+            if close:
+                page.keyboard.press("Escape")
+        return done()
+    wait_until(once, what, timeout)
+
+
 @functools.lru_cache(maxsize=1)
 def _demo_store():
     from harmmap.demo import ensure_demo_store

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import Server, serving, wait_until
+from tests.browser.conftest import Server, pick, serving, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -78,25 +78,10 @@ def test_upload_correct_mapping_load_report_and_rejects(data_server, page, artif
     # correct it: the description is in the column "what"
     page.get_by_text("Correct the mapping").click()
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Description")
-    for attempt in range(3):
-        # a rerun (the expander opening) can close the dropdown between typing and choosing, which then
-        # selects nothing: choose the option when it shows, and try again until the mapping table has it
-        box.locator("input").click()
-        box.locator("input").fill("what")
-        option = page.get_by_role("option", name="what", exact=True)
-        try:
-            option.wait_for(timeout=5_000)
-            option.click()
-        except Exception:  # noqa: BLE001 - the dropdown closed: try again
-            pass
-        page.keyboard.press("Escape")
-        try:
-            wait_until(lambda: any(t.startswith("Id|id") and "Description|what" in t for t in grid_texts(page)),
-                       "the corrected mapping", timeout=15)
-            break
-        except AssertionError:
-            if attempt == 2:
-                raise
+    # a rerun (the expander opening) can close the dropdown between typing and choosing: pick retries
+    pick(page, box.locator("input"), "what",
+         lambda: any(t.startswith("Id|id") and "Description|what" in t for t in grid_texts(page)),
+         "the corrected mapping", typed="what", close=True)
     page.get_by_text("Your corrections will be used for this file.").wait_for()
     assert not page.get_by_role("checkbox", name="Save this mapping for files with these columns").is_checked()
     page.set_viewport_size({"width": 1280, "height": 2600})

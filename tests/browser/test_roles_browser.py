@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harmmap import auth, schema
-from tests.browser.conftest import Server, map_frame, serving, wait_until
+from tests.browser.conftest import Server, map_frame, pick, serving, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +66,8 @@ def test_an_admin_sees_exact_places_and_deletes_a_data_set(roles_server, page, a
     assert "49.98765, 36.23456 (exact)" in coords.inner_text()
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Data", exact=True).click()
     page.get_by_text("Delete a data set (admin)").click()
-    page.locator(".st-key-hm_dp_del_name [data-testid='stSelectbox']").click()
-    page.get_by_role("option", name="ext", exact=True).click()
+    box = page.locator(".st-key-hm_dp_del_name [data-testid='stSelectbox']")
+    pick(page, box, "ext", lambda: box.locator("input").input_value() == "ext", "the data set ext chosen")
     page.get_by_label("Reason (goes into the audit trail)").fill("test data")
     page.get_by_label("Type the data set's name to confirm").fill("ext")
     page.get_by_label("Type the data set's name to confirm").press("Enter")
