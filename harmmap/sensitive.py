@@ -386,9 +386,9 @@ class CoarseStore:
 
     #: what is passed on to the wrapped store as it is: nothing here returns a place. Anything else (a read
     #: added to the store later) raises AttributeError until it is coarsened here: closed by default.
-    PASSED_ON = frozenset({"is_empty", "options", "datasets", "overrides_audit", "schema_version", "close", "write_incidents",
-                           "update_classification", "set_override", "clear_override", "delete_dataset",
-                           "dialect", "read_only"})
+    PASSED_ON = frozenset({"is_empty", "options", "datasets", "overrides_audit", "schema_version", "close",
+                           "write_incidents", "update_classification", "set_override", "clear_override",
+                           "delete_dataset", "dialect", "read_only"})
 
     def __getattr__(self, name):
         if name in CoarseStore.PASSED_ON:
