@@ -44,8 +44,23 @@ __all__ = ["Result", "Classifier", "FacilityIndex", "classify_text", "classify_f
 NEUTRAL = "_neutral"
 CUE_BEFORE = "_before"
 CUE_AFTER = "_after"
-KIND_ORDER = {CUE_BEFORE: 0, CUE_AFTER: 0, NEUTRAL: 1}
-_CUES = (CUE_BEFORE, CUE_AFTER)
+CUE_AFTER_NEAR = "_after_near"   # an after-context that does not reach over a comma ("30 будинків залишилися без тепла")
+CUE_COUNTS = "_before_counts"     # a before-context that also reaches over numbers ("без тепла залишилися 30 будинків")
+SOURCE_BEFORE = "_source_before"
+SOURCE_AFTER = "_source_after"
+_CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURCE_AFTER)
+KIND_ORDER = {**dict.fromkeys(_CUES, 0), NEUTRAL: 1}
+_NOT_TERMS = (NEUTRAL, *_CUES)
+_SOURCES = (SOURCE_BEFORE, SOURCE_AFTER)
+# what may stand between the items of a list that a location cue covers
+_LIST_GAP = re.compile(r"(?:[\s,\-]|\b(?:and|or|the|a|an|its|their|і|й|та|и|а також)\b)*")
+# punctuation that ends what an attribution (or an after_near context) reaches: a comma, a dash, a
+# colon... (quotes around a name do not)
+_PUNCT_IN_GAP = re.compile(r"[^\w\s'\-«»\"“”„]|\s-\s")
+# an attribution does not reach over a relative clause or a verb of its own either: "hit a hospital that
+# officials said was empty", "a hospital damaged in a reported strike" are still hits
+_SOURCE_GAP_CLAUSE = re.compile(r"\b(?:that|which|who|whom|where|when|what|was|were|is|are|been|being|has|have|had|"
+                                r"hit|struck|\w+ed|що|який|яка|яке|які|де|что|который|которая|которое|которые|где)\b")
 _LANGS = ("en", "uk", "ru")
 _MISSING = object()
 _SCAN_CHUNK = 20_000      # texts joined per regex pass in the batch path
@@ -181,10 +196,13 @@ class _Trie:
 @dataclass
 class _Term:
     pattern: str                   # as written in the TOML
-    kind: str                      # a category id, NEUTRAL, CUE_BEFORE or CUE_AFTER
+    kind: str                      # a category id, NEUTRAL, or a context (CUE_BEFORE, SOURCE_AFTER ...)
     categories: tuple[str, ...]
     literal_len: int
     regex: re.Pattern
+    #: a generic word ("plant", "office"): per category, the categories whose more specific evidence
+    #: in the same text it yields to ("the plant's site" after "nuclear power plant" is not industrial)
+    yields: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, re.Pattern | None, str]:
@@ -304,6 +322,11 @@ class Classifier:
         ctx = raw.get("contexts", {})
         self.window_before = int(ctx.get("window_before", 3))
         self.window_after = int(ctx.get("window_after", 4))
+        self.window_source = int(ctx.get("window_source", 3))
+        self.source_categories = frozenset(ctx.get("source_categories", ()))
+        unknown = sorted(self.source_categories - set(self.category_ids))
+        if unknown:
+            raise ValueError(f"taxonomy: [contexts] source_categories names unknown categories {unknown}")
 
         # collect terms per language: (pattern -> merged _Term)
         per_lang: dict[str, dict[str, _Term]] = {lang: {} for lang in self.LANGS}
@@ -320,7 +343,7 @@ class Classifier:
                     merged = tuple(sorted(set(old.categories) | set(cats), key=self.order.get))
                     old.categories = merged
                     return
-                rank = {NEUTRAL: 0, CUE_BEFORE: 1, CUE_AFTER: 1}   # category > context > neutral
+                rank = {NEUTRAL: 0, **dict.fromkeys(_CUES, 1)}   # category > context > neutral
                 if rank.get(kind, 2) <= rank.get(old.kind, 2):
                     return
             try:
@@ -334,10 +357,27 @@ class Classifier:
             for lang, terms in taxonomy.categories[cid].raw.get("terms", {}).items():
                 for t in terms:
                     add(lang, t, cid, (cid,))
+        generic: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+        for cid, spec in raw.get("generic", {}).items():
+            if cid not in self.order:
+                raise ValueError(f"taxonomy: [generic.{cid}] is not a category")
+            yields = frozenset(spec.get("yields_to", ()))
+            if yields - set(self.order):
+                raise ValueError(f"taxonomy: [generic.{cid}] yields_to unknown categories "
+                                 f"{sorted(yields - set(self.order))}")
+            for lang in self.LANGS:
+                for t in spec.get(lang, ()):
+                    add(lang, t, cid, (cid,))
+                    key = t if t.startswith("re:") else normalize_text(t).strip()
+                    generic.setdefault((lang, key), {})[cid] = yields
+        for (lang, key), ys in generic.items():
+            per_lang[lang][key].yields = ys
         for lang, terms in raw.get("neutral", {}).items():
             for t in terms:
                 add(lang, t, NEUTRAL, ())
-        for side, kind in (("before", CUE_BEFORE), ("after", CUE_AFTER)):
+        for side, kind in (("before", CUE_BEFORE), ("after", CUE_AFTER), ("before_counts", CUE_COUNTS),
+                           ("after_near", CUE_AFTER_NEAR), ("source_before", SOURCE_BEFORE),
+                           ("source_after", SOURCE_AFTER)):
             for lang, terms in ctx.get(side, {}).items():
                 for t in terms:
                     add(lang, t, kind, ())
@@ -355,7 +395,8 @@ class Classifier:
                 for k, t in per_lang[lang].items():
                     if k in merged and merged[k].kind in self.order and t.kind in self.order:
                         merged[k] = _Term(t.pattern, t.kind, tuple(sorted(set(merged[k].categories) | set(t.categories),
-                                                                           key=self.order.get)), t.literal_len, t.regex)
+                                                                           key=self.order.get)), t.literal_len, t.regex,
+                                          {**merged[k].yields, **t.yields})
                     elif k not in merged or (t.kind in self.order and merged[k].kind not in self.order):
                         merged[k] = t
             self._lookup[name] = list(merged.values())
@@ -466,37 +507,47 @@ class Classifier:
             return ev, notes
         # cancelling contexts
         for i, (st, en, t, _) in enumerate(hits):
-            if t.kind == CUE_BEFORE:
+            if t.kind in _SOURCES:
+                self._cancel_source(hits, i, norm, shown)
+            elif t.kind in (CUE_BEFORE, CUE_COUNTS):
                 for j in range(i + 1, len(hits)):
                     h = hits[j]
-                    if h[2].kind in (NEUTRAL, CUE_BEFORE, CUE_AFTER):
+                    if h[2].kind in _NOT_TERMS:
                         continue
                     gap = norm[en:h[0]]
                     if (len(gap.split()) <= self.window_before and not _SENT_BREAK.search(gap)
-                            and not _DIGIT.search(gap)):
+                            and (t.kind == CUE_COUNTS or not _DIGIT.search(gap))):
                         why = f"after '{_snippet(shown, st, en)}'"
                         h[3] = why
                         # the cancelled phrase goes on over directly adjacent terms ("near the school bus stop")
+                        # and over a list ("near the school, the bakery and the apartment blocks")
                         last = h[1]
                         for k in range(j + 1, len(hits)):
-                            if norm[last:hits[k][0]].strip(" -") or hits[k][2].kind not in self.order:
+                            if hits[k][2].kind not in self.order or not _LIST_GAP.fullmatch(norm[last:hits[k][0]]):
                                 break
                             hits[k][3] = why
                             last = hits[k][1]
                     break
-            elif t.kind == CUE_AFTER:
+            elif t.kind in (CUE_AFTER, CUE_AFTER_NEAR):
                 for j in range(i - 1, -1, -1):
                     h = hits[j]
-                    if h[2].kind in (NEUTRAL, CUE_BEFORE, CUE_AFTER):
+                    if h[2].kind in _NOT_TERMS:
                         continue
                     gap = norm[h[1]:st]
-                    if len(gap.split()) <= self.window_after and not _SENT_BREAK.search(gap):
+                    if (len(gap.split()) <= self.window_after and not _SENT_BREAK.search(gap)
+                            and (t.kind == CUE_AFTER or not _PUNCT_IN_GAP.search(gap))):
                         h[3] = f"before '{shown[st:en]}'"
                     break
+        specific = {c for _s, _e, t, cancelled in hits if t.kind in self.order and not cancelled
+                    for c in t.categories if c not in t.yields} if any(h[2].yields for h in hits) else set()
         for st, en, t, cancelled in hits:
             if t.kind == NEUTRAL:
                 notes.append(f"'{_snippet(shown, st, en)}' (no category)")
             elif t.kind in self.order:
+                if not cancelled and t.yields:
+                    over = sorted({o for c in t.categories for o in t.yields.get(c, ()) if o in specific})
+                    if over and all(t.yields.get(c, frozenset()) & specific for c in t.categories):
+                        cancelled = f"a generic word, the text names {', '.join(over)}"
                 if cancelled:
                     notes.append(f"'{_snippet(shown, st, en)}' not counted ({cancelled})")
                     continue
@@ -505,6 +556,25 @@ class Classifier:
                     if len(lst) < 3:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
+
+    def _cancel_source(self, hits: list[list], i: int, norm: str, shown: str) -> None:
+        """An attribution ("according to", "said", "за даними") next to a term of the source categories
+        (the administrations, ministries, councils and police that news cites) makes that term the
+        source of the report, not what was hit: "the city council said" or "according to the Interior
+        Ministry" is not administrative; "a missile hit the city council, the mayor said" still is (a
+        comma lies between). The nearest term on the cue's side, within ``window_source`` plain words."""
+        st, en, t, _ = hits[i]
+        after = t.kind == SOURCE_AFTER
+        for j in (range(i - 1, -1, -1) if after else range(i + 1, len(hits))):
+            h = hits[j]
+            if h[2].kind in _NOT_TERMS:
+                continue
+            gap = norm[h[1]:st] if after else norm[en:h[0]]
+            if (h[3] is False and set(h[2].categories) <= self.source_categories
+                    and len(gap.split()) <= self.window_source and not _PUNCT_IN_GAP.search(gap)
+                    and not _SOURCE_GAP_CLAUSE.search(gap)):
+                h[3] = f"a source of the report: {'before' if after else 'after'} '{shown[st:en]}'"
+            return
 
     def _cache_put(self, key, value) -> None:
         if len(self._text_cache) > 200_000:
@@ -578,9 +648,15 @@ class Classifier:
             groups[lg if lg in _LANGS else "cyr"].append(k)
         hits: list[list] = [[] for _ in range(m)]
         cued: set[int] = set()
+        sourced: set[int] = set()
         for combo, idx in groups.items():
             for c0 in range(0, len(idx), _SCAN_CHUNK):    # bounded joined strings for big batches
-                self._scan_group(combo, idx[c0:c0 + _SCAN_CHUNK], norms, hits, cued)
+                self._scan_group(combo, idx[c0:c0 + _SCAN_CHUNK], norms, hits, cued, sourced)
+        # an attribution matters only where a term of the source categories is there to cancel
+        src = self.source_categories
+        for k in sourced - cued:
+            if any(t.kind in self.order and src.issuperset(t.categories) for _s, _e, t in hits[k]):
+                cued.add(k)
         order = self.order
         for k in range(m):
             hs = hits[k]
@@ -589,7 +665,7 @@ class Classifier:
                     res[k] = ({}, [])
                 continue
             sh = shown[k]
-            if k in cued:                     # cancelling contexts: the per-text code
+            if k in cued:                     # cancelling contexts or generic words: the per-text code
                 res[k] = self._evidence([[st, en, t, False] for st, en, t in hs], norms[k], sh)
                 continue
             ev: dict[str, list[str]] = {}
@@ -611,10 +687,11 @@ class Classifier:
             res[k] = (ev, notes)
         return [res[k] for k in slot]
 
-    def _scan_group(self, combo: str, idx: list[int], norms: list[str], hits: list[list], cued: set[int]) -> None:
+    def _scan_group(self, combo: str, idx: list[int], norms: list[str], hits: list[list], cued: set[int],
+                    sourced: set[int]) -> None:
         """Append to ``hits[k]`` the term hits ``(start, end, term)`` of ``norms[k]`` for each k in
         ``idx`` (texts of one script group) as :meth:`text_evidence` finds them; add k to ``cued``
-        when a cancelling context is among them."""
+        when a cancelling context or a generic word is among them, to ``sourced`` when an attribution is."""
         parts = [norms[k] for k in idx]
         big = "\x00" + "\x00".join(parts)
         # bases[j]: where text j starts in ``big``; a NUL, like a text's start, is not a word character
@@ -645,7 +722,9 @@ class Classifier:
                     b, nxt = bases[j], bases[j + 1]
                 k = idx[j]
                 hits[k].append((st - b, en - b, t))
-                if t.kind in _CUES:
+                if t.kind in _SOURCES:
+                    sourced.add(k)
+                elif t.kind in _CUES or t.yields:
                     cued.add(k)
             m = search(big, en - 1)           # the next match may start right after this one
         extra = self._rx[combo][1]
@@ -657,7 +736,9 @@ class Classifier:
                 t = resolve(combo, mm.group())
                 if t is not None:
                     hits[k].append((mm.start(), mm.end(), t))
-                    if t.kind in _CUES:
+                    if t.kind in _SOURCES:
+                        sourced.add(k)
+                    elif t.kind in _CUES or t.yields:
                         cued.add(k)
                     more = True
             if more:

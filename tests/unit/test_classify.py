@@ -169,6 +169,63 @@ def test_conventions(text, expected):
     assert cats(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # the institutions news cites are the source of the report, not what was hit
+    ("Explosions were heard in Mykolaiv, local authorities said.", []),
+    ("Shelling killed two people in Kherson, according to the regional administration.", []),
+    ("The Interior Ministry said three people were killed in the attack on Zaporizhzhia.", []),
+    ("Russia's Defence Ministry said its forces struck Ukrainian army positions.", []),
+    ("Zaporizhzhia city council secretary Anatolii Kurtiev said the enemy attacked the city.", []),
+    ("The hospital said it was treating 12 people wounded in the strike.", []),
+    ("A school was damaged in Kharkiv, the city council said.", ["education"]),
+    ("A hospital in Kherson was shelled, Ukraine's Health Ministry said.", ["health"]),
+    ("Firefighters extinguished a blaze at a private house after shelling.", ["residential"]),
+    # ... unless the attribution is cut off from the term (comma, relative clause) or the building was hit
+    ("A missile hit the city council building, the mayor said.", ["administrative"]),
+    ("Russian missiles hit a hospital that officials said was treating wounded soldiers.", ["health"]),
+    ("A double-tap strike killed two rescuers of the State Emergency Service.", ["administrative"]),
+    ("A Russian drone hit the building of the Kherson regional military administration.", ["administrative"]),
+    ("Будівлю міськради пошкоджено, повідомив міський голова.", ["administrative"]),
+    ("У міськраді повідомили про обстріл громади.", []),
+])
+def test_attribution_is_a_source_not_a_target(text, expected):
+    assert cats(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a generic word yields to a more specific target of the same text
+    ("Russian troops seized the nuclear power plant after a training building on the plant's site caught fire.",
+     ["energy"]),
+    ("The water treatment plant in Chuhuiv was hit by artillery.", ["water"]),
+    ("Shelling damaged the ICRC office in Donetsk.", ["humanitarian"]),
+    ("Drones struck the steel plant, causing a fire at a workshop.", ["industrial"]),
+    ("A shell hit the administrative building of the water utility.", ["water"]),
+    # ... and counts when it is the only one
+    ("A missile hit a plant in Zaporizhzhia.", ["industrial"]),
+    ("A drone hit an office in Kyiv.", ["commercial"]),
+    ("An administrative building was damaged in Kherson.", ["administrative"]),
+])
+def test_generic_words_yield_to_specific_targets(text, expected):
+    assert cats(text) == expected
+
+
+def test_location_cue_covers_a_list():
+    assert cats("Destruction in the area around the school, the bakery and the apartment blocks.") == []
+    assert cats("A shell fell near the school and a missile hit the hospital.") == ["health"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Shrapnel from the missile damaged a kindergarten in Kyiv.", ["education"]),
+    ("A thermal power plant operated by DTEK was damaged.", ["energy"]),
+    ("A civilian was wounded when his car hit a mine.", []),
+    ("Bullets pierced the monument to Taras Shevchenko.", ["cultural_religious"]),
+    ("A guided bomb damaged the city council building on Constitution Square.", ["administrative"]),
+    ("A boiler house was damaged, leaving 200 apartment blocks without heating.", ["gas_heating"]),
+])
+def test_words_inside_other_words_and_places(text, expected):
+    assert cats(text) == expected
+
+
 def test_sad_alone_is_not_kindergarten():
     assert "education" not in cats("Пошкоджено фруктовий сад")
 
@@ -293,7 +350,8 @@ def test_evaluate_dev_sets_meet_targets():
     from harmmap.commands.classify import evaluate, load_labels
 
     labels = ROOT / "data" / "labels"
-    for name, target in (("uk_dev.csv", 0.85), ("ru_dev.csv", 0.85)):
+    for name, target in (("uk_dev.csv", 0.85), ("ru_dev.csv", 0.85), ("en_dev.csv", 0.90), ("uk_dev2.csv", 0.85),
+                         ("ru_dev2.csv", 0.85)):
         if (labels / name).exists():
             assert evaluate(load_labels(labels / name))["classifier"]["micro_f1"] >= target, name
 

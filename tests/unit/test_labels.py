@@ -8,6 +8,7 @@ carry a resolving ``ref`` and no copied text, and that written sentences carry t
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -22,10 +23,12 @@ COLUMNS = ["id", "lang", "categories", "ref", "text"]
 FILES = sorted(LABELS.glob("*.csv"))
 EXPECTED = {
     "cir_dev.csv", "cir_test.csv", "acled_test.csv", "uk_dev.csv", "uk_test.csv",
-    "ru_dev.csv", "ru_test.csv", "en_test.csv",
+    "ru_dev.csv", "ru_test.csv", "en_test.csv", "en_dev.csv", "en_test2.csv", "uk_dev2.csv", "uk_test2.csv",
+    "ru_dev2.csv", "ru_test2.csv",
 }
 MIN_ROWS = {"cir_test.csv": 300, "cir_dev.csv": 200, "acled_test.csv": 150, "uk_test.csv": 140,
-            "ru_test.csv": 140, "uk_dev.csv": 60, "ru_dev.csv": 60, "en_test.csv": 100}
+            "ru_test.csv": 140, "uk_dev.csv": 60, "ru_dev.csv": 60, "en_test.csv": 100, "en_dev.csv": 200,
+            "en_test2.csv": 160, "uk_dev2.csv": 160, "ru_dev2.csv": 160, "uk_test2.csv": 110, "ru_test2.csv": 110}
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -75,7 +78,8 @@ def test_ids_are_unique_across_all_files(all_rows):
 
 def test_no_record_is_in_both_dev_and_test(all_rows):
     def keys(split: str) -> set[str]:
-        return {r["ref"] or r["text"] for n, rows in all_rows.items() if n.endswith(f"_{split}.csv") for r in rows}
+        return {r["ref"] or r["text"] for n, rows in all_rows.items()
+                if re.search(rf"_{split}\d*\.csv$", n) for r in rows}
 
     assert not keys("dev") & keys("test")
 

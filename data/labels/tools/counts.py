@@ -7,7 +7,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
 FILES = ["cir_dev.csv", "cir_test.csv", "acled_test.csv", "uk_dev.csv", "uk_test.csv",
-         "ru_dev.csv", "ru_test.csv", "en_test.csv"]
+         "ru_dev.csv", "ru_test.csv", "en_test.csv", "en_dev.csv", "en_test2.csv", "uk_dev2.csv",
+         "uk_test2.csv", "ru_dev2.csv", "ru_test2.csv"]
 CATS = ["education", "health", "residential", "food_agriculture", "energy", "water", "gas_heating",
         "transport", "commercial", "industrial", "cultural_religious", "administrative", "recreation",
         "humanitarian", "unclassified"]
