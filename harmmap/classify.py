@@ -48,10 +48,11 @@ CUE_AFTER_NEAR = "_after_near"   # an after-context that does not reach over a c
 CUE_COUNTS = "_before_counts"     # a before-context that also reaches over numbers ("без тепла залишилися 30 будинків")
 SOURCE_BEFORE = "_source_before"
 SOURCE_AFTER = "_source_after"
-_CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURCE_AFTER)
+SOURCE_BOTH = "_source_both"     # in both source lists: "Лікарня повідомила ...", "... повідомила лікарня"
+_CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH)
 KIND_ORDER = {**dict.fromkeys(_CUES, 0), NEUTRAL: 1}
 _NOT_TERMS = (NEUTRAL, *_CUES)
-_SOURCES = (SOURCE_BEFORE, SOURCE_AFTER)
+_SOURCES = (SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH)
 # what may stand between the items of a list that a location cue covers
 _LIST_GAP = re.compile(r"(?:[\s,\-]|\b(?:and|or|the|a|an|its|their|і|й|та|и|а також)\b)*")
 # punctuation that ends what an attribution (or an after_near context) reaches: a comma, a dash, a
@@ -343,6 +344,9 @@ class Classifier:
                     merged = tuple(sorted(set(old.categories) | set(cats), key=self.order.get))
                     old.categories = merged
                     return
+                if {kind, old.kind} == {SOURCE_BEFORE, SOURCE_AFTER}:
+                    old.kind = SOURCE_BOTH
+                    return
                 rank = {NEUTRAL: 0, **dict.fromkeys(_CUES, 1)}   # category > context > neutral
                 if rank.get(kind, 2) <= rank.get(old.kind, 2):
                     return
@@ -508,7 +512,10 @@ class Classifier:
         # cancelling contexts
         for i, (st, en, t, _) in enumerate(hits):
             if t.kind in _SOURCES:
-                self._cancel_source(hits, i, norm, shown)
+                if t.kind != SOURCE_AFTER:
+                    self._cancel_source(hits, i, norm, shown, after=False)
+                if t.kind != SOURCE_BEFORE:
+                    self._cancel_source(hits, i, norm, shown, after=True)
             elif t.kind in (CUE_BEFORE, CUE_COUNTS):
                 for j in range(i + 1, len(hits)):
                     h = hits[j]
@@ -557,14 +564,13 @@ class Classifier:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
 
-    def _cancel_source(self, hits: list[list], i: int, norm: str, shown: str) -> None:
+    def _cancel_source(self, hits: list[list], i: int, norm: str, shown: str, *, after: bool) -> None:
         """An attribution ("according to", "said", "за даними") next to a term of the source categories
         (the administrations, ministries, councils and police that news cites) makes that term the
         source of the report, not what was hit: "the city council said" or "according to the Interior
         Ministry" is not administrative; "a missile hit the city council, the mayor said" still is (a
         comma lies between). The nearest term on the cue's side, within ``window_source`` plain words."""
-        st, en, t, _ = hits[i]
-        after = t.kind == SOURCE_AFTER
+        st, en = hits[i][0], hits[i][1]
         for j in (range(i - 1, -1, -1) if after else range(i + 1, len(hits))):
             h = hits[j]
             if h[2].kind in _NOT_TERMS:
