@@ -66,6 +66,8 @@ def enrich(gdf, *, boundaries=None, classify: bool = True, facilities=None):
             loc2.index = out.index
             out["admin2"] = loc2.where(loc2.notna(), out["admin2"]).astype("string")
     out["admin1"] = admin1.astype("string")
+    info["admin1_missing"] = int(admin1.isna().sum())
+    info["boundaries_configured"] = b1 is not None
     if classify and n:
         from harmmap.classify import classify_frame
 

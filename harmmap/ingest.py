@@ -48,6 +48,14 @@ def ingest_file(path, store, *, fmt: str = "auto", source: str | None = None, ma
     info = gdf.attrs.get("enrich", {})
     report["admin1_disagreements_count"] = info.get("admin1_disagreements_count", 0)
     report["admin1_disagreements"] = info.get("admin1_disagreements", [])
+    missing = info.get("admin1_missing", 0)
+    if missing:
+        report.setdefault("warnings", []).append(
+            f"{missing} of {len(gdf)} incidents have no oblast: " + (
+                "the file names none and no boundaries are configured to locate them; run `python -m harmmap "
+                "boundaries load FILE --level 1` (e.g. geoBoundaries ADM1) and load this file again"
+                if not info.get("boundaries_configured") else
+                "they lie outside the configured boundaries and the file names none"))
     report["linked_duplicates"] = 0
     if len(gdf):
         existing = _candidates(store, gdf)

@@ -38,7 +38,7 @@ FIELD_LABELS = {
     "coords": "Coordinates (lat, lon in one column)", "wkt": "Geometry as WKT", "title": "Title",
     "description": "Description", "location": "Place", "admin1": "Oblast (admin 1)", "admin2": "District (admin 2)",
     "fatalities": "Killed", "injuries": "Injured", "url": "Source URL", "labels": "Source labels / categories",
-    "event_type": "Event type", "weapon": "Weapon", "actor": "Actor",
+    "event_type": "Event type", "weapon": "Weapon", "actor": "Actor", "publisher": "Source (who reported it)",
 }
 REASON_TEXT = {
     "no_coordinates": "latitude or longitude missing or not a number",

@@ -20,6 +20,8 @@ Example
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -33,21 +35,32 @@ GEO_PRECISION = {"1": "exact", "2": "town", "3": "region"}
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 
 
+def _col_name(c) -> str:
+    """ACLED's column name as the export writes it: "Event Date" or "EVENT_DATE" -> "event_date"."""
+    return re.sub(r"[\s\-]+", "_", str(c).replace("\ufeff", "").strip().lower())
+
+
 def looks_like_acled(columns) -> bool:
-    """True when a header is ACLED's (event_id_cnty + event_date + sub_event_type...)."""
-    cols = {str(c).strip().lower() for c in columns}
+    """True when a header is ACLED's (event_id_cnty + event_date + sub_event_type...), in any case
+    and with spaces for underscores (as a spreadsheet may re-title them)."""
+    cols = {_col_name(c) for c in columns}
     return {"event_id_cnty", "event_date", "latitude", "longitude"} <= cols and (
         "sub_event_type" in cols or "event_type" in cols)
 
 
-def read(path, *, source: str | None = None, sheet=None, today=None, **_opts) -> C.ReadResult:
-    """Read an ACLED export (CSV/TSV or XLSX).
+def read(path, *, source: str | None = None, sheet=None, today=None, date_order: str | None = None,
+         **_opts) -> C.ReadResult:
+    """Read an ACLED export (CSV/TSV, XLSX, or the JSON of ACLED's API: ``{"data": [...]}``).
 
     Parameters
     ----------
     path : the file.
     source : data set name (default ``"acled"``).
     sheet : XLSX sheet name or index (default: the first).
+    date_order : how to read NN/NN/YYYY dates: ACLED writes "13 May 2022" or ISO, but a spreadsheet
+        re-saves them in its locale's order; by default decided per column (a value with a day
+        above 12 tells), else day-first. Rows whose ``country`` is not Ukraine are rejected
+        (``outside_study_area``).
 
     Returns
     -------
@@ -62,8 +75,11 @@ def read(path, *, source: str | None = None, sheet=None, today=None, **_opts) ->
 
     path = Path(path)
     source = source or "acled"
-    frame, rows, warnings, malformed = table.load_raw(path, sheet=sheet)
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if path.suffix.lower() == ".json":
+        frame, rows, warnings, malformed = _load_api_json(path)
+    else:
+        frame, rows, warnings, malformed = table.load_raw(path, sheet=sheet)
+    frame.columns = [_col_name(c) for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise C.ReadError(f"{path}: not an ACLED export: no column(s) {', '.join(missing)} "
@@ -78,8 +94,14 @@ def read(path, *, source: str | None = None, sheet=None, today=None, **_opts) ->
     lat = C.parse_coordinate(raw["latitude"])
     lon = C.parse_coordinate(raw["longitude"])
     problems.add(*C.check_coordinates(lat, lon, raw["latitude"], raw["longitude"]))
-    dates = C.parse_dates(raw["event_date"], order="dmy", today=today, column="event_date")
+    order = date_order if date_order in ("dmy", "mdy") else "auto-dmy"
+    dates = C.parse_dates(raw["event_date"], order=order, today=today, column="event_date")
     problems.add(dates["reason"], dates["detail"])
+    country = col("country")
+    foreign = ((country != "") & (country.str.lower() != "ukraine")).to_numpy()
+    if foreign.any():
+        problems.add_mask(foreign, "outside_study_area",
+                          np.array([f"country is {c!r}, not Ukraine" for c in country], dtype=object))
 
     own_id = col("event_id_cnty")
     alt = col("data_id").where(col("data_id") != "", col("id"))
@@ -106,6 +128,27 @@ def read(path, *, source: str | None = None, sheet=None, today=None, **_opts) ->
                         "or the row's content")
     return C.finish(raw, rows, parsed, problems, path=path, fmt="acled", source=source, warnings=warnings,
                     extra_rejects=malformed)
+
+
+def looks_like_api_json(path) -> bool:
+    """The JSON that ACLED's API returns: ``{"status": 200, "success": true, "data": [{event_id_cnty...}]}``."""
+    head = C.sniff_bytes(Path(path)).decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
+    return head.startswith("{") and '"data"' in head and "event_id_cnty" in head
+
+
+def _load_api_json(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd.DataFrame | None]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise C.ReadError(f"{path}: not readable as JSON: {exc}") from exc
+    data = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise C.ReadError(f"{path}: an ACLED API response needs a \"data\" list of events")
+    warnings = []
+    if isinstance(doc, dict) and doc.get("success") is False:
+        warnings.append(f"the API response says success=false: {str(doc.get('error') or '')[:200]}")
+    frame = pd.DataFrame.from_records(data) if data else pd.DataFrame(columns=list(REQUIRED))
+    return frame, np.arange(1, len(frame) + 1, dtype=np.int64), warnings, None
 
 
 def _labels(tags: pd.Series, civ: pd.Series, publishers: pd.Series) -> list[list[str]]:

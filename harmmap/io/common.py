@@ -262,7 +262,12 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
         text_head = text_head[1:]
     if not text_head.strip():
         raise ReadError(f"{path}: the file has no text (only blank lines)")
-    sep = detect_delimiter(text_head, path.suffix.lower())
+    # Excel's "sep=;" first line names the delimiter and is not the header
+    sep_line = re.match(r"sep=(.)\r?\n", text_head)
+    skip = 1 if sep_line else 0
+    if sep_line:
+        text_head = text_head[sep_line.end():]
+    sep = sep_line.group(1) if sep_line else detect_delimiter(text_head, path.suffix.lower())
     ncols = text_head.lstrip("\ufeff").split("\n", 1)[0].count(sep) + 1
     more = "" if "\n" in text_head else " or more"
     if ncols > MAX_COLUMNS:
@@ -274,7 +279,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
     frame = None
     if ends_nl and enc in ("utf-8", "utf-8-sig", "cp1251", "latin-1", "cp1252"):
         try:
-            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+            frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, skiprows=skip,
                                 skip_blank_lines=False, encoding=enc, encoding_errors=errors, engine="c")
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
             frame = None
@@ -287,7 +292,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
             has = s.str.contains("\n", regex=False)
             if has.any():
                 newlines += s.str.count("\n").to_numpy(dtype=np.int64)
-        header_lines = 1 + sum(str(c).count("\n") for c in frame.columns)
+        header_lines = skip + 1 + sum(str(c).count("\n") for c in frame.columns)
         lines = header_lines + 1 + np.concatenate([[0], np.cumsum(1 + newlines)[:-1]]) if len(frame) else \
             np.array([], dtype=np.int64)
         blank = np.ones(len(frame), dtype=bool)
@@ -296,7 +301,7 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
         keep = ~blank
         frame = frame.loc[keep].reset_index(drop=True)
         return frame, np.asarray(lines)[keep].astype(np.int64), warnings, _empty_rejects(frame.columns)
-    return _read_text_slow(path, enc, sep, warnings, errors)
+    return _read_text_slow(path, enc, sep, warnings, errors, skip)
 
 
 def _clean_header(cols: list) -> list[str]:
@@ -314,19 +319,21 @@ def _clean_header(cols: list) -> list[str]:
     return out
 
 
-def _read_text_slow(path: Path, enc: str, sep: str, warnings: list[str], errors: str = "replace"):
+def _read_text_slow(path: Path, enc: str, sep: str, warnings: list[str], errors: str = "replace", skip: int = 0):
     """The careful path (Python's csv module): exact line numbers, ragged and truncated rows."""
     with open(path, encoding=enc, errors=errors, newline="") as fh:
         text = fh.read()
     if text.startswith("\ufeff"):
         text = text[1:]
+    if skip:
+        text = text.split("\n", skip)[-1]
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     csv.field_size_limit(1 << 30)
     header = None
     rows: list[list[str]] = []
     lines: list[int] = []
     bad: list[tuple[int, list[str], str]] = []
-    prev = 0
+    prev = skip
     try:
         for rec in reader:
             start = prev + 1
@@ -464,10 +471,12 @@ def parse_dates(values: pd.Series, order: str = "auto", *, today: dt.date | None
                 column: str = "date") -> pd.DataFrame:
     """Parse a column of date strings (with or without times) in one go.
 
-    ``order`` says how to read ``NN/NN/YYYY``: ``"dmy"`` (ACLED, most of Europe), ``"mdy"``
-    (TimeMap) or ``"auto"``: decided per *column*: if any value has a first part above 12 the
-    column is day-first, if any has a second part above 12 it is month-first. When the column
-    never says, values whose day and month differ are rejected as ``ambiguous_date``.
+    ``order`` says how to read ``NN/NN/YYYY``: ``"dmy"`` (most of Europe), ``"mdy"`` (the US) or
+    ``"auto"``: decided per *column*: if any value has a first part above 12 the column is
+    day-first, if any has a second part above 12 it is month-first. When the column never says,
+    values whose day and month differ are rejected as ``ambiguous_date``, unless the order is
+    ``"auto-dmy"`` or ``"auto-mdy"``: decided per column, else the given one (a format whose own
+    files use one order, re-saved by a spreadsheet in another locale).
     ISO dates, "13 May 2022", "May 13, 2022" and 20220513 are read whatever the order.
 
     Returns a frame indexed like ``values`` with ``date`` (datetime64, midnight), ``time``
@@ -547,7 +556,7 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
             yy = pd.to_numeric(ext["y"], errors="coerce").fillna(-1).astype("int64").to_numpy()
             yy = np.where(yy < 100, yy + 2000, yy)
             col_order = order
-            if order == "auto":
+            if order.startswith("auto"):
                 day_first = bool(((a > 12) & ok).any())
                 month_first = bool(((b > 12) & ok).any())
                 if day_first and not month_first:
@@ -555,7 +564,7 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
                 elif month_first and not day_first:
                     col_order = "mdy"
                 else:
-                    col_order = "mixed" if day_first else "unknown"
+                    col_order = "mixed" if day_first else order[5:] or "unknown"
             if col_order == "dmy":
                 dd, mo = a, b
             elif col_order == "mdy":
@@ -570,7 +579,8 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
                 for i in np.flatnonzero(amb):
                     reason[i] = "ambiguous_date"
                     detail[i] = (f"{column} {s.iat[i]!r} could be {a[i]:02d}/{b[i]:02d} as day/month or "
-                                 f"month/day, and {why}; pass date_order='dmy' or 'mdy'")
+                                 f"month/day, and {why}; say which with --date-order dmy or mdy (Python: "
+                                 f"date_order='dmy')")
                 ok = ok & ~amb
             y[ok], m[ok], d[ok] = yy[ok], mo[ok], dd[ok]
             h_ = pd.to_numeric(ext["H"], errors="coerce").fillna(-1).astype("int64").to_numpy()
@@ -606,11 +616,29 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
                          "detail": pd.Series(detail, index=idx, dtype=object)})
 
 
+_RE_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_RE_EPOCH = re.compile(r"^\d{10}(?:\d{2,3})?$")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
 def _from_datetime_like(v):
+    """Dates that are not text: datetimes, Excel serial day numbers (44997 = 2023-03-12, as a
+    General-format cell or a CSV saved from one shows them) and Unix epoch seconds or milliseconds
+    (ArcGIS and many APIs) -> ISO text; anything else unchanged."""
     if isinstance(v, (pd.Timestamp, dt.datetime)):
         return v.strftime("%Y-%m-%d %H:%M") if (v.hour or v.minute) else v.strftime("%Y-%m-%d")
     if isinstance(v, dt.date):
         return v.isoformat()
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and np.isfinite(v):
+        v = repr(float(v)).removesuffix(".0") if float(v) != int(v) else str(int(v))
+    if isinstance(v, str):
+        t = v.strip()
+        if _RE_SERIAL.match(t) and 20000 <= float(t) <= 80000:
+            return _from_datetime_like(_EXCEL_EPOCH + dt.timedelta(days=float(t)))
+        if _RE_EPOCH.match(t):
+            secs = int(t) / (1000 if len(t) > 10 else 1)
+            if 946684800 <= secs <= 4102444800:          # 2000-2100: anything else is not a date here
+                return _from_datetime_like(dt.datetime(1970, 1, 1) + dt.timedelta(seconds=secs))
     return v
 
 

@@ -8,6 +8,7 @@ Example
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from harmmap.io import common as C
@@ -29,6 +30,8 @@ def detect(path) -> str:
     s = path.suffix.lower()
     if s == ".json" and not table.is_gis(path) and timemap.looks_like_timemap(path):
         return "timemap"
+    if s == ".json" and acled.looks_like_api_json(path):
+        return "acled"
     if s in table.TEXT_SUFFIXES or s in table.XLSX_SUFFIXES:
         try:
             cols = _header(path)
@@ -58,7 +61,10 @@ def _header(path: Path) -> list[str]:
         return []
     enc = C.detect_encoding(path)
     text = head.decode(enc, errors="replace").lstrip("\ufeff")
-    sep = C.detect_delimiter(text, s)
+    sep_line = re.match(r"sep=(.)\r?\n", text)          # Excel's delimiter line
+    if sep_line:
+        text = text[sep_line.end():]
+    sep = sep_line.group(1) if sep_line else C.detect_delimiter(text, s)
     import csv
     import io
 

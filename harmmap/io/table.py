@@ -53,17 +53,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "wkt": ("wkt", "geometry", "geom", "the_geom", "shape_wkt"),
     "title": ("title", "headline", "заголовок"),
     "description": ("description", "notes", "note", "text", "details", "summary", "brief description",
-                    "comment", "comments", "content", "опис", "описание", "примітки", "narrative"),
+                    "comment", "comments", "content", "опис", "описание", "примітки", "narrative",
+                    "descriptio", "descript", "desc"),
     "location": ("location", "place", "town", "city", "town/city", "settlement", "village", "locality",
                  "place_name", "населений пункт", "місто", "город", "населенный пункт", "name", "назва"),
     "admin1": ("admin1", "oblast", "province", "region", "область", "state", "adm1", "adm1_en", "admin1_name",
                "регіон", "регион"),
     "admin2": ("admin2", "district", "raion", "rayon", "район", "adm2", "adm2_en", "admin2_name"),
-    "fatalities": ("fatalities", "killed", "deaths", "dead", "deaths_total", "civilians_killed", "загиблі",
+    "fatalities": ("fatalities", "killed", "deaths", "dead", "deaths_total", "civilians_killed", "fatalitie", "загиблі",
                    "загинули", "погибшие", "убитые"),
     "injuries": ("injuries", "injured", "wounded", "поранені", "ранені", "раненые", "пострадавшие"),
     "url": ("url", "urls", "link", "links", "source_url", "source_link", "source_urls", "geolocation",
-            "посилання", "ссылка", "джерело"),
+            "посилання", "ссылка", "source_lin", "source_ur"),
+    # who reported it: names go to source_labels as "publisher/<name>" (as ACLED's), links to source_urls
+    "publisher": ("source", "sources", "publisher", "publishers", "reported by", "reported_by", "media", "outlet",
+                  "джерело", "джерела", "источник", "источники", "ЗМІ", "сми"),
     "labels": ("categories", "category", "tags", "tag", "labels", "label", "event_group", "target",
                "target_type", "object_type", "категорія", "категория", "тип обєкта", "об'єкт", "объект"),
     "event_type": ("event_type", "type", "sub_event_type", "event type", "incident_type", "тип", "тип події"),
@@ -72,11 +76,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "actor": ("actor", "actor1", "perpetrator", "attacker"),
 }
 FIELDS = tuple(SYNONYMS)
-MULTI = {"description", "url", "labels", "title"}
+MULTI = {"description", "url", "labels", "title", "publisher"}
 
 
 def _norm(h: str) -> str:
-    return re.sub(r"[\s_\-.]+", " ", str(h).strip().lower().replace("\ufeff", "")).strip()
+    return re.sub(r"[\s_\-.]+", " ", str(h).strip().lower().replace("\ufeff", "").replace("ё", "е")).strip()
 
 
 _SYN = {f: {_norm(x) for x in xs} for f, xs in SYNONYMS.items()}
@@ -184,7 +188,8 @@ def guess_mapping(columns, sample: pd.DataFrame | None = None) -> Mapping:
     used: set[str] = set()
     fields: dict[str, list[str]] = {}
     for f in FIELDS:
-        hits = [c for c in cols if _norm(c) in _SYN[f] and c not in used]
+        # a repeated header comes back as "notes.1": it means the same field
+        hits = [c for c in cols if _norm(re.sub(r"\.\d+$", "", c)) in _SYN[f] and c not in used]
         if not hits:
             continue
         if f not in MULTI:
@@ -295,8 +300,7 @@ def _load_xlsx(path: Path, sheet=None):
             warnings.append(f"{len(missing)} formula cell(s) have no saved value (e.g. {', '.join(missing[:3])}); "
                             "open and save the file in a spreadsheet program to compute them")
     wb.close()
-    header_at = next((i for i, r in enumerate(values) if sum(v is not None and str(v).strip() != "" for v in r) >= 2),
-                     None)
+    header_at = _header_row(values)
     if header_at is None:
         raise C.ReadError(f"{path}: sheet {ws.title!r} has no header row (no row with two or more values)")
     header = C._clean_header(["" if v is None else v for v in values[header_at]])
@@ -310,6 +314,26 @@ def _load_xlsx(path: Path, sheet=None):
         rows.append(i + 1)
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     return frame, np.asarray(rows, dtype=np.int64), warnings, C._empty_rejects(header)
+
+
+def _header_row(values: list[list]) -> int | None:
+    """Index of the header row: the first of the first 20 rows with two or more different values
+    that names two known fields (a title row above it, merged across the columns, has one value),
+    else the first row with two or more different values."""
+    known = set().union(*_SYN.values())
+    first = None
+    for i, r in enumerate(values[:20]):
+        cells = {str(v).strip() for v in r if v is not None and str(v).strip() != ""}
+        if len(cells) < 2:
+            continue
+        if first is None:
+            first = i
+        if sum(_norm(c) in known for c in cells) >= 2:
+            return i
+    if first is None:
+        first = next((i for i, r in enumerate(values) if len({str(v).strip() for v in r
+                                                              if v is not None and str(v).strip() != ""}) >= 2), None)
+    return first
 
 
 def _formulas_without_values(path: Path, title: str, values) -> list[str]:
@@ -604,7 +628,10 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
 
     desc = _join_texts([raw[c] for c in f.get("title", []) + f.get("description", [])], n)
     labels = _collect([raw[c] for c in f.get("labels", [])], n)
-    urls = [list(dict.fromkeys(u)) for u in _collect_urls([raw[c] for c in f.get("url", [])], n)]
+    pub_cols = [raw[c] for c in f.get("publisher", [])]
+    for lab, names in zip(labels, _publishers(pub_cols, n), strict=True):
+        lab.extend(x for x in names if x not in lab)
+    urls = [list(dict.fromkeys(u)) for u in _collect_urls([raw[c] for c in f.get("url", [])] + pub_cols, n)]
     parsed = pd.DataFrame({
         "incident_id": ids, "source": source, "date": dates["date"].to_numpy(), "time": dates["time"].to_numpy(),
         "lon": lon.to_numpy(), "lat": lat.to_numpy(),
@@ -664,6 +691,18 @@ def _collect(cols: list[pd.Series], n: int, split: bool = False) -> list[list[st
             if v:
                 vals = [x.strip() for x in re.split(r"[;|]", v)] if split else [v]
                 out[i].extend(x for x in vals if x and x not in out[i])
+    return out
+
+
+def _publishers(cols: list[pd.Series], n: int) -> list[list[str]]:
+    """'Suspilne; UNIAN' -> ['publisher/Suspilne', 'publisher/UNIAN'] (links are taken as URLs instead)."""
+    out: list[list[str]] = [[] for _ in range(n)]
+    for c in cols:
+        for i, v in enumerate(C.clean_strings(c)):
+            if v:
+                rest = re.sub(r"https?://[^\s,;|\"'<>]+", " ", v)
+                names = [x.strip(" ,.") for x in re.split(r"[;|\n]", rest)]
+                out[i].extend(f"publisher/{x}" for x in names if x and f"publisher/{x}" not in out[i])
     return out
 
 

@@ -91,7 +91,7 @@ def looks_like_timemap(path) -> bool:
     return '"events"' in head or ('"associations"' in head and '"latitude"' in head)
 
 
-def read(path, *, source: str | None = None, today=None, **_opts) -> C.ReadResult:
+def read(path, *, source: str | None = None, today=None, date_order: str | None = None, **_opts) -> C.ReadResult:
     """Read a TimeMap export (folder with the trio, one of its files, or an api.json).
 
     Parameters
@@ -132,7 +132,9 @@ def read(path, *, source: str | None = None, today=None, **_opts) -> C.ReadResul
     problems.add(*C.check_coordinates(lat, lon, text["latitude"], text["longitude"]))
     dt_text = C.clean_strings(text["date"])
     tm = C.clean_strings(text["time"])
-    dates = C.parse_dates(dt_text.where(tm == "", dt_text + " " + tm), order="mdy", today=today, column="date")
+    # TimeMap writes MM/DD/YYYY; a column that says otherwise (24/02/2022) is read day-first
+    order = date_order if date_order in ("dmy", "mdy") else "auto-mdy"
+    dates = C.parse_dates(dt_text.where(tm == "", dt_text + " " + tm), order=order, today=today, column="date")
     problems.add(dates["reason"], dates["detail"])
     own = C.clean_strings(text["id"])
     ids = "bellingcat:" + own.where(own != "", "row-" + C.content_ids(text, ["date", "latitude", "longitude",

@@ -117,3 +117,13 @@ def test_cli_errors_name_the_file(tmp_path):
     out = subprocess.run([sys.executable, "-m", "harmmap", "ingest", str(junk), "--db", str(tmp_path / "t.duckdb")],
                          capture_output=True, text=True, env=env, cwd=paths.ROOT)
     assert out.returncode == 2 and "junk.csv" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_file_without_oblasts_says_how_to_get_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARMMAP_BOUNDARIES_DIR", str(tmp_path / "none"))
+    p = tmp_path / "points.csv"
+    pd.DataFrame({"date": ["2022-03-01", "2022-03-02"], "lat": [49.99, 50.45], "lon": [36.23, 30.52],
+                  "oblast": ["Kharkiv", ""], "description": ["school hit", "clinic hit"]}).to_csv(p, index=False)
+    (rep,) = ingest_files([p], open_store(":memory:"), rejects_dir=tmp_path / "rej")
+    assert rep["loaded"] == 2
+    assert any("1 of 2 incidents have no oblast" in w and "boundaries load" in w for w in rep["warnings"])

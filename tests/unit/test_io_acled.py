@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,52 @@ def test_dates_are_day_first_and_precisions(tmp_path):
     assert list(inc["date_precision"]) == ["week", "month"] and list(inc["geo_precision"]) == ["town", "region"]
     assert inc["source_labels"].iloc[0][:2] == ["Civilian targeting", "local administrators"]
     assert inc["source"].iloc[0] == "acled-2022"
+
+
+def test_a_spreadsheet_resave_in_us_order_is_read_month_first(tmp_path):
+    """Excel in a US locale re-saves "3 December 2023" as 12/3/2023: a value with a second part above
+    12 (2/16/2024) says the column is month-first; no day/month swap, nothing rejected."""
+    p = tmp_path / "us.csv"
+    _frame(["12/3/2023 0:00", "2/16/2024 0:00", "5/6/2023 0:00"]).to_csv(p, index=False)
+    r = acled.read(p)
+    assert r.report["loaded"] == 3, r.rejects
+    assert [str(d.date()) for d in r.incidents["date"]] == ["2023-12-03", "2024-02-16", "2023-05-06"]
+    # a column that never says stays day-first (ACLED's own locale); --date-order decides when given
+    p2 = tmp_path / "never.csv"
+    _frame(["05/06/2023", "07/08/2023"]).to_csv(p2, index=False)
+    assert [str(d.date()) for d in acled.read(p2).incidents["date"]] == ["2023-06-05", "2023-08-07"]
+    assert [str(d.date()) for d in acled.read(p2, date_order="mdy").incidents["date"]] == ["2023-05-06", "2023-07-08"]
+
+
+def test_rows_of_other_countries_are_rejected_with_the_country_named(tmp_path):
+    p = tmp_path / "multi.csv"
+    _frame(["2023-05-01", "2023-05-02"], country=["Ukraine", "Russia"],
+           latitude=[49.99, 50.60], longitude=[36.23, 36.59]).to_csv(p, index=False)
+    r = acled.read(p)
+    assert r.report["loaded"] == 1 and r.report["reasons"] == {"outside_study_area": 1}
+    assert "country is 'Russia'" in r.rejects["_detail"].iloc[0]
+
+
+def test_api_json_and_retitled_headers_are_acled(tmp_path):
+    df = _frame(["2023-05-01", "2023-05-02"])
+    api = tmp_path / "acled_api.json"
+    api.write_text(json.dumps({"status": 200, "success": True, "count": 2,
+                               "data": json.loads(df.astype(str).to_json(orient="records"))}), encoding="utf-8")
+    assert detect_format(api) == "acled"
+    r = acled.read(api)
+    assert r.report["loaded"] == 2 and r.incidents["incident_id"].tolist() == ["acled:UKR0", "acled:UKR1"]
+    titled = tmp_path / "titled.csv"
+    df.rename(columns=lambda c: c.replace("_", " ").title()).to_csv(titled, index=False)   # "Event Date"
+    assert detect_format(titled) == "acled"
+    t = acled.read(titled)
+    assert t.report["loaded"] == 2 and t.incidents["admin1_raw"].iloc[0] == "Kharkiv"
+    assert "publisher/Suspilne" in t.incidents["source_labels"].iloc[0]
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path):
+    p = tmp_path / "sep.csv"
+    body = _frame(["2023-05-01"]).to_csv(index=False, sep=";")
+    p.write_text("sep=;\n" + body, encoding="utf-8")
+    assert detect_format(p) == "acled"
+    r = acled.read(p)
+    assert r.report["loaded"] == 1 and r.rejects.empty

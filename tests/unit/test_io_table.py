@@ -143,3 +143,46 @@ def test_property_read_equals_loaded_plus_rejected(tmp_path, data):
     assert len(r.incidents) == rep["loaded"] and len(r.rejects) == rep["rejected"]
     assert sum(rep["reasons"].values()) == rep["rejected"]
     assert r.incidents["incident_id"].is_unique
+
+
+def test_analysts_tables_keep_their_sources_and_read_spreadsheet_dates(tmp_path):
+    """A source column: names become publisher labels, links URLs (English, Ukrainian, Russian
+    headers; 'ё' in a header); Excel serial day numbers and epoch milliseconds are dates; a
+    repeated header is read, not dropped."""
+    p = tmp_path / "log.csv"
+    pd.DataFrame({"Дата": ["44997", "1678665600000"], "Населённый пункт": ["Харьков", "Сумы"],
+                  "Широта": ["49.99", "50.91"], "Долгота": ["36.23", "34.80"],
+                  "Описание": ["Обстрел жилого дома", "Удар по подстанции"], "Источник": [
+                      "Suspilne; https://t.me/a/1", "UNIAN"]}).to_csv(p, index=False)
+    r = table.read(p, save=False)
+    assert r.report["loaded"] == 2, r.rejects
+    inc = r.incidents
+    assert [str(d.date()) for d in inc["date"]] == ["2023-03-12", "2023-03-13"]
+    assert inc["location"].tolist() == ["Харьков", "Сумы"]
+    assert inc["source_labels"].tolist() == [["publisher/Suspilne"], ["publisher/UNIAN"]]
+    assert inc["source_urls"].tolist() == [["https://t.me/a/1"], []]
+    q = tmp_path / "dup.csv"
+    q.write_text("date,lat,lon,notes,notes\n2023-03-12,49.99,36.23,first part,second part\n", encoding="utf-8")
+    d = table.read(q, save=False).incidents["description"].iloc[0]
+    assert "first part" in d and "second part" in d
+
+
+def test_xlsx_title_row_above_the_header(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Civilian harm log, updated weekly"])
+    ws.merge_cells("A1:E1")
+    ws.append(["date", "latitude", "longitude", "description", "source"])
+    ws.append(["2023-03-12", 49.99, 36.23, "Shelling hit a school", "Suspilne"])
+    p = tmp_path / "titled.xlsx"
+    wb.save(p)
+    r = table.read(p, save=False)
+    assert r.report["loaded"] == 1 and r.incidents["description"].iloc[0] == "Shelling hit a school"
+
+
+def test_shapefile_truncated_field_names_are_known():
+    m = table.guess_mapping(["event_date", "descriptio", "fatalitie", "source_lin"])
+    assert m.fields["description"] == ["descriptio"] and m.fields["fatalities"] == ["fatalitie"]
+    assert m.fields["url"] == ["source_lin"]
