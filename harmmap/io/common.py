@@ -809,6 +809,8 @@ def finish(raw: pd.DataFrame, rows: np.ndarray, parsed: pd.DataFrame, problems: 
     report = {"path": str(path), "format": fmt, "source": source, "read": int(len(raw) + (
         0 if extra_rejects is None else len(extra_rejects))), "loaded": int(len(incidents)),
         "rejected": int(len(rej)), "reasons": reasons, "warnings": list(warnings or [])}
+    if not report["read"]:
+        report["warnings"].append("the file has no rows of data (a header only, or nothing below it)")
     if extra:
         report.update(extra)
     assert report["read"] == report["loaded"] + report["rejected"]
