@@ -280,3 +280,53 @@ def locate(lon, lat, level: int = 1, bounds=None):
     j = j[~j.index.duplicated(keep="first")].sort_index()
     return pd.DataFrame({c: (j[c].astype("string").to_numpy() if c in j.columns else
                              pd.array([pd.NA] * n, dtype="string")) for c in cols})
+
+
+TOWNS_CSV = paths.DATA / "demo" / "towns.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _towns() -> dict[str, list[tuple[str, str, float, float]]]:
+    """Place key -> [(English name, oblast, lat, lon)] from data/demo/towns.csv (real towns, English,
+    Ukrainian and Russian names)."""
+    import csv
+
+    out: dict[str, list[tuple[str, str, float, float]]] = {}
+    with open(TOWNS_CSV, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            entry = (row["name_en"], row["oblast"], float(row["lat"]), float(row["lon"]))
+            for col in ("name_en", "name_uk", "name_ru"):
+                k = _key(row[col])
+                if k and entry not in out.setdefault(k, []):
+                    out[k].append(entry)
+    return out
+
+
+def place_point(name, admin1: str | None = None) -> tuple[tuple[str, str, float, float] | None, str]:
+    """A town's name (English, Ukrainian or Russian; "м. Харків", "Kharkiv city") -> ((name, oblast,
+    lat, lon), "") from the towns HarmMap knows (``data/demo/towns.csv``, about 225), or (None, why).
+    ``admin1`` (any spelling) picks among towns of the same name.
+
+    Example
+    -------
+    >>> place_point("м. Харків")[0][:2]
+    ('Kharkiv', 'Kharkiv')
+    >>> place_point("Nowhere-upon-Dnipro")[0] is None
+    True
+    """
+    k = _key(name) if isinstance(name, str) else ""
+    if not k:
+        return None, "no place name"
+    if re.search(r"(?i)\b(?:oblast|region|province|область|области|області|обл)\b", name):
+        return None, f"place {name!r} names a region, not a town"
+    hits = _towns().get(k, [])
+    canon = normalize_admin1(admin1) if isinstance(admin1, str) and admin1.strip() else None
+    if canon:
+        hits = [h for h in hits if h[1] == canon] or hits
+    if not hits:
+        towns = len({e for v in _towns().values() for e in v})
+        return None, f"place {name!r} is not among the {towns} towns HarmMap knows by name (data/demo/towns.csv)"
+    if len({(h[1], h[2], h[3]) for h in hits}) > 1:
+        return None, f"place {name!r} names towns in {', '.join(sorted({h[1] for h in hits}))}: give its oblast"
+    return hits[0], ""
+

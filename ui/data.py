@@ -52,6 +52,7 @@ REASON_TEXT = {
     "future_date": "the date is after today",
     "duplicate_id": "the id was already used by an earlier row",
     "malformed_row": "the row does not fit the table",
+    "unknown_place": "no coordinates, and the place name is not a known town",
 }
 KIND_LABELS = {"acled": "ACLED export", "timemap": "TimeMap export", "table": "table", "gis": "GIS file"}
 SHORT_FORMATS = {"acled": "ACLED", "timemap": "TimeMap", "table": "table/GIS"}

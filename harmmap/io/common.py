@@ -10,7 +10,8 @@ Reject reasons are stable identifiers (users' scripts count them):
 no_coordinates       latitude or longitude missing or not a number
 out_of_range         latitude beyond +-90 or longitude beyond +-180
 swapped_coordinates  latitude and longitude look swapped (swapping them lands in Ukraine)
-outside_study_area   a valid point outside Ukraine (Russia, Belarus, Moldova, the open sea...)
+outside_study_area   a valid point outside Ukraine (Russia, Belarus, Moldova, the open sea...), or an
+                     ACLED row whose country is not Ukraine
 invalid_geometry     a geometry that cannot be used (unparseable WKT, self-intersection...)
 no_date              the date is empty
 unparseable_date     the date is not a date (or not a real day, e.g. 31/02/2022)
@@ -18,6 +19,7 @@ ambiguous_date       day and month cannot be told apart (e.g. 05/06/2022 in a co
 future_date          the date is after today
 duplicate_id         the id (or, without ids, the same content) was already used by an earlier row
 malformed_row        the row does not fit the table (more fields than the header, or a truncated last row)
+unknown_place        a file without coordinates: the row's place is not a town HarmMap knows by name
 ==================== ====================================================================
 
 Example
@@ -51,7 +53,7 @@ from harmmap import schema
 
 REASONS = ("no_coordinates", "out_of_range", "swapped_coordinates", "outside_study_area",
            "invalid_geometry", "no_date", "unparseable_date", "ambiguous_date", "future_date",
-           "duplicate_id", "malformed_row")
+           "duplicate_id", "malformed_row", "unknown_place")
 
 #: strings that mean "no value" in the files people send us
 NULL_STRINGS = frozenset({"", "nan", "none", "null", "n/a", "na", "#n/a", "-", "--", "?", "nil", "<na>",

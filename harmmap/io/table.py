@@ -528,6 +528,7 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
         return out
 
     problems = C.Problems(n)
+    by_name = False
     footprints = pd.Series([pd.NA] * n, dtype="string")
     non_point = 0
     raw_lat = raw_lon = None
@@ -586,6 +587,12 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
         non_point = int(nonpt.sum())
         with np.errstate(invalid="ignore"):
             lat, lon = pd.Series(shapely.get_y(pts)), pd.Series(shapely.get_x(pts))
+    elif "location" in f:
+        by_name = True
+        # no coordinates at all: place the rows by their town's name, at town precision
+        lat, lon, placed, town_oblast = _place_by_name(first("location"), first("admin1"), problems)
+        warnings.append(f"no coordinate columns: {placed} of {n} rows placed at their town's centre by its name "
+                        "(geo precision 'town'); the others are rejected as unknown_place")
     else:
         raise C.ReadError(f"{path}: no coordinate columns found (looked for lat/latitude/y/широта and "
                           f"lon/lng/longitude/x/довгота, or a coordinates or WKT column; columns are "
@@ -635,8 +642,9 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
     parsed = pd.DataFrame({
         "incident_id": ids, "source": source, "date": dates["date"].to_numpy(), "time": dates["time"].to_numpy(),
         "lon": lon.to_numpy(), "lat": lat.to_numpy(),
-        "geo_precision": "exact", "footprint_wkt": footprints.to_numpy(),
-        "admin1_raw": first("admin1").replace("", pd.NA), "admin2": first("admin2").replace("", pd.NA),
+        "geo_precision": "town" if by_name else "exact", "footprint_wkt": footprints.to_numpy(),
+        "admin1_raw": (first("admin1").where(first("admin1") != "", town_oblast) if by_name else
+                       first("admin1")).replace("", pd.NA), "admin2": first("admin2").replace("", pd.NA),
         "location": first("location").replace("", pd.NA), "description": desc.replace("", pd.NA),
         "event_type": first("event_type").replace("", pd.NA), "source_labels": labels,
         "fatalities": _counts(first("fatalities")), "injuries": _counts(first("injuries")),
@@ -692,6 +700,26 @@ def _collect(cols: list[pd.Series], n: int, split: bool = False) -> list[list[st
                 vals = [x.strip() for x in re.split(r"[;|]", v)] if split else [v]
                 out[i].extend(x for x in vals if x and x not in out[i])
     return out
+
+
+def _place_by_name(places: pd.Series, oblasts: pd.Series, problems: C.Problems):
+    """Coordinates (and oblast) of each row's town by name (see :func:`harmmap.gazetteer.place_point`);
+    rows not found are marked ``unknown_place`` with the reason."""
+    from harmmap import gazetteer
+
+    n = len(places)
+    lat, lon = np.full(n, np.nan), np.full(n, np.nan)
+    oblast = np.full(n, "", dtype=object)
+    reason = np.full(n, None, dtype=object)
+    detail = np.full(n, None, dtype=object)
+    for i, (p, a) in enumerate(zip(places, oblasts, strict=True)):
+        hit, why = gazetteer.place_point(p, a or None)
+        if hit is None:
+            reason[i], detail[i] = "unknown_place", why + "; add latitude and longitude columns"
+        else:
+            lat[i], lon[i], oblast[i] = hit[2], hit[3], hit[1]
+    problems.add(reason, detail)
+    return pd.Series(lat), pd.Series(lon), int(np.isfinite(lat).sum()), pd.Series(oblast, dtype="str")
 
 
 def _publishers(cols: list[pd.Series], n: int) -> list[list[str]]:

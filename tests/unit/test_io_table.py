@@ -186,3 +186,19 @@ def test_shapefile_truncated_field_names_are_known():
     m = table.guess_mapping(["event_date", "descriptio", "fatalitie", "source_lin"])
     assert m.fields["description"] == ["descriptio"] and m.fields["fatalities"] == ["fatalitie"]
     assert m.fields["url"] == ["source_lin"]
+
+
+def test_rows_with_only_a_town_name_are_placed_at_the_town(tmp_path):
+    """No coordinate columns, a place column: known towns (any of their three names) are placed at
+    town precision with their oblast; a region or an unknown place is rejected, the row kept."""
+    p = tmp_path / "places.csv"
+    pd.DataFrame({"date": ["2023-03-12", "2023-03-13", "2023-03-14", "2023-03-15"],
+                  "place": ["Kharkiv", "м. Харків", "Odesa oblast", "Nowhereville"],
+                  "description": ["Shelling of a school"] * 4}).to_csv(p, index=False)
+    r = table.read(p, save=False)
+    assert (r.report["loaded"], r.report["reasons"]) == (2, {"unknown_place": 2})
+    inc = r.incidents
+    assert set(inc["geo_precision"]) == {"town"} and inc["admin1_raw"].tolist() == ["Kharkiv", "Kharkiv"]
+    assert inc.geometry.y.round(2).tolist() == [49.99, 49.99]
+    assert "names a region" in r.rejects["_detail"].iloc[0] and "Nowhereville" in r.rejects["_detail"].iloc[1]
+    assert any("placed at their town" in w for w in r.report["warnings"])
