@@ -181,6 +181,10 @@ def mapping_problems(mapping: Mapping, kind: str) -> list[str]:
         if "lat" in f or "lon" in f:
             out.append("Map both latitude and longitude (or one coordinates column): the file cannot load "
                        "with only one of them.")
+        elif "location" in f:
+            out.append("No coordinate columns: rows will be placed at their town's centre by the Place name "
+                       "(town precision, among the ~225 towns HarmMap knows); other places are rejected as "
+                       "unknown_place. Map latitude and longitude if the file has them.")
         else:
             out.append("No coordinate columns are mapped: the file cannot load. Map latitude and longitude, "
                        "a coordinates column or a WKT geometry column.")
