@@ -459,13 +459,25 @@ _MONTHS = {m.lower(): i for i, m in enumerate(
      "November", "December"], start=1)}
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
+# Ukrainian and Russian month names (the genitive of "7 березня 2022", "7 марта 2022 г."): their first
+# three letters tell them apart
+for _i, _names in enumerate((("січ",), ("лют",), ("бер",), ("кві",), ("тра",), ("чер",), ("лип",), ("сер",),
+                             ("вер",), ("жов",), ("лис",), ("гру",)), start=1):
+    _MONTHS.update(dict.fromkeys(_names, _i))
+for _i, _names in enumerate((("янв",), ("фев",), ("мар",), ("апр",), ("мая", "май"), ("июн",), ("июл",),
+                             ("авг",), ("сен",), ("окт",), ("ноя",), ("дек",)), start=1):
+    _MONTHS.update(dict.fromkeys(_names, _i))
+_MON = r"(?P<mon>[A-Za-zА-Яа-яІіЇїЄєҐґ]{3,10})"
+_YEAR_WORD = r"(?:\s*(?:г|р|рік|року|года|год)\.?)?"
 _TIME = r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _RE_ISO = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME + r"\s*$")
 _RE_NUM = re.compile(r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + r"\s*$")
-_RE_DMONY = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[ \-]+(?P<mon>[A-Za-z]{3,9})\.?,?[ \-]+(?P<y>\d{4})"
+_RE_DMONY = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[ \-]+" + _MON + r"\.?,?[ \-]+(?P<y>\d{4}|\d{2})"
+                       + _YEAR_WORD + _TIME + r"\s*$")
+_RE_MONDY = re.compile(r"^" + _MON + r"\.?[ \-]+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[ \-]+(?P<y>\d{4})"
                        + _TIME + r"\s*$")
-_RE_MONDY = re.compile(r"^(?P<mon>[A-Za-z]{3,9})\.?[ \-]+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[ \-]+(?P<y>\d{4})"
-                       + _TIME + r"\s*$")
+_RE_MONY = re.compile(r"^" + _MON + r"\.?,?[ \-]+(?P<y>\d{4})" + _YEAR_WORD + r"\s*$")
+_RE_WEEK = re.compile(r"^(?P<y>\d{4})-?W(?P<w>\d{1,2})$", re.I)
 _RE_COMPACT = re.compile(r"^(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})$")
 
 
@@ -483,7 +495,8 @@ def parse_dates(values: pd.Series, order: str = "auto", *, today: dt.date | None
 
     Returns a frame indexed like ``values`` with ``date`` (datetime64, midnight), ``time``
     ("HH:MM" or NA; "00:00" counts as no time: exports use it for "unknown"), ``reason`` (None or
-    a reject reason) and ``detail``.
+    a reject reason), ``detail`` and ``precision`` ("day"; "month" for "March 2022", the 1st;
+    "week" for "2022-W10", its Monday).
 
     Example
     -------
@@ -521,6 +534,7 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
         if not ok.any():
             return ok
         yy = pd.to_numeric(ext[ycol], errors="coerce").fillna(-1).astype("int64").to_numpy()
+        yy = np.where((yy >= 0) & (yy < 100), yy + 2000, yy)           # "07-Mar-22"
         if months:
             mo = ext[mcol].str.lower().map(lambda x: _MONTHS.get(x[:4] if x and x[:4] == "sept" else
                                                                   (x if x in _MONTHS else (x or "")[:3]), -1)
@@ -591,6 +605,20 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
             h_ = np.where((ap == "pm") & (h_ >= 0) & (h_ < 12), h_ + 12, h_)
             hh[ok], mm[ok] = h_[ok], mi[ok]
             matched |= ok
+    # coarser dates: "March 2022" / "березень 2022" (month), "2022-W10" (ISO week, its Monday)
+    precision = np.full(n, "day", dtype=object)
+    if n and (nonempty & ~matched).any():
+        ok = take(s.str.extract(_RE_MONY).assign(d="1"), mcol="mon", months=True)
+        precision[ok] = "month"
+        wk = s.str.extract(_RE_WEEK)
+        okw = wk["y"].notna().to_numpy() & ~matched
+        for i in np.flatnonzero(okw):
+            try:
+                monday = dt.date.fromisocalendar(int(wk["y"].iat[i]), int(wk["w"].iat[i]), 1)
+            except ValueError:
+                continue
+            y[i], m[i], d[i] = monday.year, monday.month, monday.day
+            matched[i], precision[i] = True, "week"
     frame = pd.DataFrame({"year": np.where(matched, y, 2000), "month": np.where(matched, m, 1),
                           "day": np.where(matched, d, 1)})
     date = pd.to_datetime(frame, errors="coerce") if n else pd.Series([], dtype="datetime64[ns]")
@@ -615,7 +643,8 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
     time = pd.Series([f"{h:02d}:{mi:02d}" if t else None for h, mi, t in zip(hh, mm, has_time, strict=False)],
                      index=idx, dtype="string")
     return pd.DataFrame({"date": date, "time": time, "reason": pd.Series(reason, index=idx, dtype=object),
-                         "detail": pd.Series(detail, index=idx, dtype=object)})
+                         "detail": pd.Series(detail, index=idx, dtype=object),
+                         "precision": pd.Series(precision, index=idx, dtype=object)})
 
 
 _RE_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
@@ -813,6 +842,11 @@ def finish(raw: pd.DataFrame, rows: np.ndarray, parsed: pd.DataFrame, problems: 
         "rejected": int(len(rej)), "reasons": reasons, "warnings": list(warnings or [])}
     if not report["read"]:
         report["warnings"].append("the file has no rows of data (a header only, or nothing below it)")
+    elif not report["loaded"] and len(rej):
+        top = max(reasons, key=reasons.get)
+        first = rej.loc[rej["_reason"] == top].iloc[0]
+        report["warnings"].append(f"none of the {report['read']} rows loaded: {reasons[top]} are {top}, e.g. line "
+                                  f"{first['_row']}: {first['_detail']}")
     if extra:
         report.update(extra)
     assert report["read"] == report["loaded"] + report["rejected"]

@@ -80,7 +80,7 @@ MULTI = {"description", "url", "labels", "title", "publisher"}
 
 
 def _norm(h: str) -> str:
-    return re.sub(r"[\s_\-.]+", " ", str(h).strip().lower().replace("\ufeff", "").replace("ё", "е")).strip()
+    return re.sub(r"[\s_\-.,/]+", " ", str(h).strip().lower().replace("\ufeff", "").replace("ё", "е")).strip()
 
 
 _SYN = {f: {_norm(x) for x in xs} for f, xs in SYNONYMS.items()}
@@ -166,7 +166,7 @@ def saved_mapping(columns) -> Mapping | None:
 def preset(columns) -> Mapping | None:
     """Mappings for known exports (``cir``: CIR Russia-Ukraine Monitor)."""
     cols = {_norm(c): c for c in columns}
-    if {"entry", "event group", "brief description", "arms/munition"} <= set(cols):
+    if {_norm(c) for c in ("entry", "event group", "brief description", "arms/munition")} <= set(cols):
         f = {"id": ["entry"], "date": ["date"], "lat": ["lat"], "lon": ["lon"],
              "description": ["title", "brief description"], "admin1": ["province"], "admin2": ["district"],
              "location": ["town/city"], "weapon": ["arms/munition"], "url": ["link", "geolocation"],
@@ -188,8 +188,10 @@ def guess_mapping(columns, sample: pd.DataFrame | None = None) -> Mapping:
     used: set[str] = set()
     fields: dict[str, list[str]] = {}
     for f in FIELDS:
-        # a repeated header comes back as "notes.1": it means the same field
-        hits = [c for c in cols if _norm(re.sub(r"\.\d+$", "", c)) in _SYN[f] and c not in used]
+        # a repeated header comes back as "notes.1": it means the same field; a nested one ("place.oblast",
+        # from JSON) is matched whole, then by its last part
+        hits = [c for c in cols if c not in used and (_norm(re.sub(r"\.\d+$", "", c)) in _SYN[f] or (
+            "." in c.strip(".") and _norm(c.rsplit(".", 1)[1]) in _SYN[f] and not c.rsplit(".", 1)[1].isdigit()))]
         if not hits:
             continue
         if f not in MULTI:
@@ -197,7 +199,19 @@ def guess_mapping(columns, sample: pd.DataFrame | None = None) -> Mapping:
         fields[f] = hits
         used.update(hits)
     if sample is not None and len(sample):
-        # a "source" column full of links is a url column; a lat/lon pair in one column is coords
+        # a lat/lon pair in one column (or a map link holding one) is coords, whatever the header; a
+        # "source" column full of other links is a url column
+        for c in cols:
+            if c in used or c not in sample.columns or {"lat", "lon"} <= set(fields) or "coords" in fields:
+                continue
+            vals = C.clean_strings(sample[c].astype("str"))
+            vals = vals[vals != ""].reset_index(drop=True)
+            if len(vals) >= 1:
+                la, lo, _a, _b = _split_coords(vals)
+                ok = np.isfinite(la.to_numpy(dtype=float)) & np.isfinite(lo.to_numpy(dtype=float))
+                if ok.mean() > 0.8:
+                    fields["coords"] = [c]
+                    used.add(c)
         for c in cols:
             if c in used:
                 continue
@@ -241,6 +255,8 @@ def load_raw(path, *, sheet=None) -> tuple[pd.DataFrame, np.ndarray, list[str], 
         return _load_xlsx(path, sheet)
     if path.suffix.lower() == ".xls":
         raise C.ReadError(f"{path}: old Excel .xls files are not supported; save it as .xlsx or .csv")
+    if path.suffix.lower() in (".ods", ".numbers"):
+        raise C.ReadError(f"{path}: {path.suffix} spreadsheets are not supported; save it as .xlsx or .csv")
     return C.read_text_table(path)
 
 
@@ -272,7 +288,7 @@ def _load_xlsx(path: Path, sheet=None):
         raise C.ReadError(f"{path}: cannot open as an Excel workbook ({type(exc).__name__}: {exc})") from None
     try:
         if sheet is None:
-            ws = wb.worksheets[0]
+            ws = _incident_sheet(wb)
         elif isinstance(sheet, int):
             ws = wb.worksheets[sheet]
         else:
@@ -281,7 +297,8 @@ def _load_xlsx(path: Path, sheet=None):
         raise C.ReadError(f"{path}: no sheet {sheet!r}; sheets are {wb.sheetnames}") from None
     warnings: list[str] = []
     if len(wb.worksheets) > 1:
-        warnings.append(f"read the first sheet {ws.title!r} of {len(wb.worksheets)} ({wb.sheetnames})")
+        which = "the first sheet" if ws is wb.worksheets[0] else "the first sheet with incident columns,"
+        warnings.append(f"read {which} {ws.title!r} of {len(wb.worksheets)} ({wb.sheetnames})")
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     if small and getattr(ws, "merged_cells", None) and ws.merged_cells.ranges:
         n_merged = 0
@@ -314,6 +331,37 @@ def _load_xlsx(path: Path, sheet=None):
         rows.append(i + 1)
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else pd.DataFrame(columns=header, dtype=object)
     return frame, np.asarray(rows, dtype=np.int64), warnings, C._empty_rejects(header)
+
+
+def _flatten(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nested values (GeoJSON properties, JSON records) as columns a mapping can name: an object
+    ``place: {name, oblast}`` -> ``place.name``, ``place.oblast``; a list -> its items joined by "; "."""
+    out = {}
+    for c in frame.columns:
+        col = frame[c]
+        objs = col.map(lambda v: isinstance(v, dict))
+        if objs.any():
+            sub = pd.json_normalize([v if isinstance(v, dict) else {} for v in col]).add_prefix(f"{c}.")
+            for k in sub.columns:
+                out[k] = _flatten(sub[[k]])[k].to_numpy()
+            continue
+        if col.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).any():
+            col = col.map(lambda v: "; ".join(str(x) for x in v if x is not None and str(x).strip())
+                          if isinstance(v, (list, tuple, np.ndarray)) else v)
+        out[c] = col.to_numpy()
+    return pd.DataFrame(out, index=frame.index) if out else frame
+
+
+def _incident_sheet(wb):
+    """The first sheet whose header names two known fields (a cover or notes sheet may come first),
+    else the first sheet."""
+    known = set().union(*_SYN.values())
+    for ws in wb.worksheets:
+        head = [list(r) for r in ws.iter_rows(values_only=True, max_row=20)]
+        at = _header_row(head)
+        if at is not None and sum(_norm(v) in known for v in head[at] if v is not None) >= 2:
+            return ws
+    return wb.worksheets[0]
 
 
 def _header_row(values: list[list]) -> int | None:
@@ -501,7 +549,7 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
     else:
         frame, rows, warnings, malformed = load_raw(path, sheet=sheet)
         fmt = "table"
-    raw = C.to_text_frame(frame)
+    raw = C.to_text_frame(_flatten(frame))
     columns = list(raw.columns)
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
@@ -559,11 +607,12 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
         raw = raw.copy()
         raw["_wkt"] = pd.Series(shapely.to_wkt(g, rounding_precision=7), dtype="str").fillna("")
         missing_geom = empty.copy()
-        problems.add_mask(missing_geom, "no_coordinates", "the feature has no geometry")
         if "lat" in f and "lon" in f:  # attribute coordinates fill features without geometry
             alat, alon = C.parse_coordinate(first("lat")), C.parse_coordinate(first("lon"))
             lat = lat.where(lat.notna(), alat)
             lon = lon.where(lon.notna(), alon)
+            missing_geom &= ~(np.isfinite(alat.to_numpy(dtype=float)) & np.isfinite(alon.to_numpy(dtype=float)))
+        problems.add_mask(missing_geom, "no_coordinates", "the feature has no geometry (and no lat/lon properties)")
     elif "lat" in f and "lon" in f:
         raw_lat, raw_lon = first("lat"), first("lon")
         lat, lon = C.parse_coordinate(raw_lat), C.parse_coordinate(raw_lon)
@@ -634,13 +683,14 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
     C.mark_duplicate_ids(ids, rows, problems, label=id_label)
 
     desc = _join_texts([raw[c] for c in f.get("title", []) + f.get("description", [])], n)
-    labels = _collect([raw[c] for c in f.get("labels", [])], n)
+    labels = _collect([raw[c] for c in f.get("labels", [])], n, split=True)
     pub_cols = [raw[c] for c in f.get("publisher", [])]
     for lab, names in zip(labels, _publishers(pub_cols, n), strict=True):
         lab.extend(x for x in names if x not in lab)
     urls = [list(dict.fromkeys(u)) for u in _collect_urls([raw[c] for c in f.get("url", [])] + pub_cols, n)]
     parsed = pd.DataFrame({
         "incident_id": ids, "source": source, "date": dates["date"].to_numpy(), "time": dates["time"].to_numpy(),
+        "date_precision": dates["precision"].to_numpy() if "precision" in dates else "day",
         "lon": lon.to_numpy(), "lat": lat.to_numpy(),
         "geo_precision": "town" if by_name else "exact", "footprint_wkt": footprints.to_numpy(),
         "admin1_raw": (first("admin1").where(first("admin1") != "", town_oblast) if by_name else
@@ -742,8 +792,15 @@ def _collect_urls(cols: list[pd.Series], n: int) -> list[list[str]]:
     return out
 
 
+_MAP_LINK = re.compile(r"(?:[?&](?:q|ll|query|center)=|/@|/place/|#map=\d+/)(-?\d{1,3}\.\d+)(?:,|%2C|/)\s*(-?\d{1,3}\.\d+)")
+
+
 def _split_coords(s: pd.Series):
-    """'48.5, 35.1' / '48.5 35.1' / '48,5; 35,1' -> lat, lon."""
+    """'48.5, 35.1' / '48.5 35.1' / '48,5; 35,1' / a map link (Google Maps ?q=lat,lon, /@lat,lon,
+    /place/lat,lon; OpenStreetMap #map=z/lat/lon) -> lat, lon."""
+    s = s.reset_index(drop=True)
+    link = s.str.extract(_MAP_LINK)
+    s = s.where(link[0].isna(), link[0] + ", " + link[1])
     part = s.str.extract(r"^\s*\(?\s*(?P<a>[^;,\s]+(?:[,.]\d+)?)\s*[;,\s]\s*(?P<b>[^;,\s]+)\s*\)?\s*$")
     semi = s.str.contains(";", regex=False)
     alt = s.str.extract(r"^\s*(?P<a>[^;]+);\s*(?P<b>[^;]+)$")

@@ -202,3 +202,71 @@ def test_rows_with_only_a_town_name_are_placed_at_the_town(tmp_path):
     assert inc.geometry.y.round(2).tolist() == [49.99, 49.99]
     assert "names a region" in r.rejects["_detail"].iloc[0] and "Nowhereville" in r.rejects["_detail"].iloc[1]
     assert any("placed at their town" in w for w in r.report["warnings"])
+
+
+def test_coordinates_in_one_column_or_a_map_link_whatever_the_header(tmp_path):
+    p = tmp_path / "links.csv"
+    pd.DataFrame({"date": ["2022-03-02", "2022-03-04", "2022-03-05"], "place": ["Kharkiv", "Volnovakha", "Kyiv"],
+                  "description": ["School damaged"] * 3,
+                  "Map": ["https://maps.google.com/?q=50.020915,36.328089",
+                          "https://www.google.com/maps/@47.6019,37.5151,15z",
+                          "https://www.google.com/maps/place/50.4501,30.5234"]}).to_csv(p, index=False)
+    r = table.read(p, save=False)
+    assert r.report["loaded"] == 3 and set(r.incidents["geo_precision"]) == {"exact"}
+    assert r.incidents.geometry.y.round(4).tolist() == [50.0209, 47.6019, 50.4501]
+    q = tmp_path / "pair.csv"
+    q.write_text('date,place,"Lat, Lon"\n2022-03-02,Kharkiv,"50.020915, 36.328089"\n', encoding="utf-8")
+    assert table.read(q, save=False).incidents.geometry.x.round(3).tolist() == [36.328]
+
+
+def test_dates_in_words_and_coarser_dates(tmp_path):
+    r = parse_dates(pd.Series(["7 березня 2022", "7 марта 2022 г.", "07-Mar-22", "March 2022", "березень 2022",
+                               "2022-W10", "Q1 2022"]))
+    assert [str(d.date()) if pd.notna(d) else None for d in r["date"]] == [
+        "2022-03-07", "2022-03-07", "2022-03-07", "2022-03-01", "2022-03-01", "2022-03-07", None]
+    assert r["precision"].tolist()[:6] == ["day", "day", "day", "month", "month", "week"]
+    p = tmp_path / "months.csv"
+    pd.DataFrame({"date": ["March 2022", "Q1 2022"], "lat": [49.99, 49.99], "lon": [36.23, 36.23],
+                  "description": ["x", "y"]}).to_csv(p, index=False)
+    t = table.read(p, save=False)
+    assert t.incidents["date_precision"].tolist() == ["month"]
+    q = tmp_path / "none.csv"
+    pd.DataFrame({"date": ["Q1 2022"], "lat": [49.99], "lon": [36.23]}).to_csv(q, index=False)
+    assert any(w.startswith("none of the 1 rows loaded") for w in table.read(q, save=False).report["warnings"])
+
+
+def test_nested_geojson_and_features_without_geometry(tmp_path):
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [36.23, 49.99]},
+              "properties": {"date": "2022-07-11", "description": "Shelling hit a shopping centre",
+                             "place": {"name": "Kharkiv", "oblast": "Kharkiv Oblast"},
+                             "tags": ["damage", "verified"], "casualties": {"killed": 1}}},
+             {"type": "Feature", "geometry": None,
+              "properties": {"date": "2022-07-12", "description": "School hit", "lat": 50.45, "lon": 30.52,
+                             "place": {"name": "Kyiv", "oblast": "Kyiv City"}, "tags": [], "casualties": {}}}]
+    p = tmp_path / "nested.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "name": "x", "features": feats}), encoding="utf-8")
+    r = table.read(p, save=False)
+    assert r.report["loaded"] == 2, r.rejects
+    inc = r.incidents.sort_values("date")
+    assert inc["location"].tolist() == ["Kharkiv", "Kyiv"] and inc["admin1_raw"].tolist() == ["Kharkiv Oblast",
+                                                                                               "Kyiv City"]
+    assert inc["source_labels"].iloc[0] == ["damage", "verified"] and inc["fatalities"].iloc[0] == 1
+
+
+def test_the_sheet_with_incidents_is_read_and_ods_is_named(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Prepared by", "Analyst team"])
+    ws = wb.create_sheet("Incidents")
+    ws.append(["date", "latitude", "longitude", "description"])
+    ws.append(["2023-03-12", 49.99, 36.23, "Shelling hit a school"])
+    p = tmp_path / "cover.xlsx"
+    wb.save(p)
+    r = table.read(p, save=False)
+    assert r.report["loaded"] == 1 and any("'Incidents'" in w for w in r.report["warnings"])
+    o = tmp_path / "log.ods"
+    o.write_bytes(b"PK\x03\x04not really")
+    with pytest.raises(Exception, match="ods spreadsheets are not supported"):
+        table.read(o, save=False)
