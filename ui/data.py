@@ -404,8 +404,9 @@ def upload_section(ps: PageState) -> list[Path]:
     files = st.file_uploader(
         "Incident files", accept_multiple_files=True, key=f"hm_data_upload_{ps.uploader}",
         help="ACLED CSV/XLSX exports; TimeMap exports (select export_events.json, export_associations.json and "
-             "export_sources.json together, or one api.json); any table or GIS file: CSV/TSV, XLSX, GeoJSON, "
-             "GeoPackage, GeoParquet, zipped Shapefile, KML.")
+             "export_sources.json together, or one api.json); any table or GIS file: CSV/TSV, XLSX, JSON records "
+             "(a list, or one per line), GeoJSON (also one feature per line), GeoPackage, GeoParquet, zipped "
+             "Shapefile, KML.")
     st.caption(limit_text(limit) + " A TimeMap export's three JSON files must be uploaded together.")
     files = files or []
     current = {f.file_id: f for f in files}

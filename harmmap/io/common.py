@@ -469,7 +469,7 @@ for _i, _names in enumerate((("янв",), ("фев",), ("мар",), ("апр",),
     _MONTHS.update(dict.fromkeys(_names, _i))
 _MON = r"(?P<mon>[A-Za-zА-Яа-яІіЇїЄєҐґ]{3,10})"
 _YEAR_WORD = r"(?:\s*(?:г|р|рік|року|года|год)\.?)?"
-_TIME = r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_TIME = r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
 _RE_ISO = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME + r"\s*$")
 _RE_NUM = re.compile(r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})" + _TIME + r"\s*$")
 _RE_DMONY = re.compile(r"^(?P<d>\d{1,2})(?:st|nd|rd|th)?[ \-]+" + _MON + r"\.?,?[ \-]+(?P<y>\d{4}|\d{2})"
@@ -552,6 +552,8 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
             h_ = np.where((ap == "pm") & (h_ >= 0) & (h_ < 12), h_ + 12, h_)
             h_ = np.where((ap == "am") & (h_ == 12), 0, h_)
             hh[ok], mm[ok] = h_[ok], mi[ok]
+            if "tz" in ext.columns:
+                _to_kyiv(ext["tz"].to_numpy(dtype=object), ok, y, m, d, hh, mm)
         matched[ok] = True
         return ok
 
@@ -645,6 +647,34 @@ def _parse_dates(values: pd.Series, order: str, today, column: str) -> pd.DataFr
     return pd.DataFrame({"date": date, "time": time, "reason": pd.Series(reason, index=idx, dtype=object),
                          "detail": pd.Series(detail, index=idx, dtype=object),
                          "precision": pd.Series(precision, index=idx, dtype=object)})
+
+
+@functools.lru_cache(maxsize=1)
+def _kyiv_zone():
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for name in ("Europe/Kyiv", "Europe/Kiev"):     # older time zone databases know only the old spelling
+        try:
+            return ZoneInfo(name)
+        except ZoneInfoNotFoundError:
+            continue
+    return dt.timezone(dt.timedelta(hours=2))
+
+
+def _to_kyiv(tz, ok, y, m, d, hh, mm) -> None:
+    """A time with a UTC offset ("Z", "+02:00") is a moment: the incident's date and time are Kyiv's
+    local ones at that moment (22:30Z on 12 March is 00:30 on 13 March in Kyiv), in place."""
+    kyiv = _kyiv_zone()
+    for i in np.flatnonzero(ok & pd.notna(pd.Series(tz)).to_numpy()):
+        z = str(tz[i])
+        try:
+            off = dt.timedelta(0) if z == "Z" else (1 if z[0] == "+" else -1) * dt.timedelta(
+                hours=int(z[1:3]), minutes=int(z[-2:]))
+            t = dt.datetime(int(y[i]), int(m[i]), int(d[i]), max(int(hh[i]), 0), max(int(mm[i]), 0),
+                            tzinfo=dt.timezone(off)).astimezone(kyiv)
+        except (ValueError, OverflowError):
+            continue
+        y[i], m[i], d[i], hh[i], mm[i] = t.year, t.month, t.day, t.hour, t.minute
 
 
 _RE_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")

@@ -30,6 +30,8 @@ def detect(path) -> str:
     s = path.suffix.lower()
     if s == ".json" and not table.is_gis(path) and timemap.looks_like_timemap(path):
         return "timemap"
+    if s == ".zip" and timemap.looks_like_timemap(path):      # a zipped export folder
+        return "timemap"
     if s == ".json" and acled.looks_like_api_json(path):
         return "acled"
     if s in table.TEXT_SUFFIXES or s in table.XLSX_SUFFIXES:

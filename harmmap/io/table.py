@@ -35,8 +35,9 @@ from harmmap.io import common as C
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
 GIS_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".zip", ".shp", ".kml", ".kmz", ".fgb",
-                ".gml")
+                ".gml", ".geojsonl", ".geojsons")
 
 #: canonical field -> header names that mean it (compared lower-case, without punctuation)
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -253,11 +254,58 @@ def load_raw(path, *, sheet=None) -> tuple[pd.DataFrame, np.ndarray, list[str], 
     if path.suffix.lower() in XLSX_SUFFIXES or (path.suffix.lower() not in TEXT_SUFFIXES and _is_zip(path) and
                                                  _zip_has(path, "xl/workbook.xml")):
         return _load_xlsx(path, sheet)
+    if path.suffix.lower() in JSON_SUFFIXES:
+        return _load_json_records(path)
     if path.suffix.lower() == ".xls":
         raise C.ReadError(f"{path}: old Excel .xls files are not supported; save it as .xlsx or .csv")
     if path.suffix.lower() in (".ods", ".numbers"):
         raise C.ReadError(f"{path}: {path.suffix} spreadsheets are not supported; save it as .xlsx or .csv")
     return C.read_text_table(path)
+
+
+def _load_json_records(path: Path):
+    """A JSON list of records (``[{...}, ...]``, or one wrapped as ``{"data"|"records"|"items"|"results":
+    [...]}``) or newline-delimited JSON records, as a frame with 1-based record numbers (for NDJSON the
+    line numbers)."""
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise C.ReadError(f"{path}: not UTF-8 text ({exc})") from None
+    if not text.strip():
+        raise C.ReadError(f"{path}: the file is empty")
+    rows: list[int] = []
+    bad: list[tuple[int, str]] = []
+    try:
+        doc = json.loads(text)
+        recs = doc
+        if isinstance(doc, dict):
+            recs = next((doc[k] for k in ("data", "records", "items", "results", "rows", "incidents", "events")
+                         if isinstance(doc.get(k), list)), None)
+        if not isinstance(recs, list):
+            raise C.ReadError(f"{path}: JSON, but not a list of records (expected [{{...}}, ...] or "
+                              f"{{\"data\": [...]}})")
+        rows = list(range(1, len(recs) + 1))
+    except json.JSONDecodeError:
+        recs = []
+        for i, line in enumerate(text.splitlines(), start=1):     # newline-delimited JSON
+            if not line.strip():
+                continue
+            try:
+                recs.append(json.loads(line))
+                rows.append(i)
+            except json.JSONDecodeError as exc:
+                bad.append((i, f"line {i} is not JSON: {exc.msg}"))
+        if not recs:
+            raise C.ReadError(f"{path}: not JSON (neither a document nor one record per line)") from None
+    keep = [i for i, r in enumerate(recs) if isinstance(r, dict)]
+    bad += [(rows[i], f"record {rows[i]} is not an object") for i in range(len(recs)) if not isinstance(recs[i], dict)]
+    frame = pd.json_normalize([recs[i] for i in keep], max_level=0) if keep else pd.DataFrame()
+    malformed = pd.DataFrame({"_row": [b[0] for b in bad], "_reason": "malformed_row", "_detail": [b[1] for b in bad]})
+    warnings = [f"{len(bad)} record(s) could not be read (they are rejected)"] if bad else []
+    return frame, np.asarray([rows[i] for i in keep], dtype=np.int64), warnings, \
+        malformed if bad else C._empty_rejects(frame.columns)
 
 
 def _is_zip(path: Path) -> bool:
@@ -312,6 +360,12 @@ def _load_xlsx(path: Path, sheet=None):
             n_merged += 1
         warnings.append(f"{n_merged} merged cell range(s): each cell took the merged value")
     if small:
+        # links: a cell's hyperlink, or =HYPERLINK("url", "text") (whose saved value is only the text)
+        for row in ws.iter_rows():
+            for cell in row:
+                target = getattr(getattr(cell, "hyperlink", None), "target", None)
+                if target:
+                    _add_link(values, cell.row - 1, cell.column - 1, target)
         missing = _formulas_without_values(path, ws.title, values)
         if missing:
             warnings.append(f"{len(missing)} formula cell(s) have no saved value (e.g. {', '.join(missing[:3])}); "
@@ -384,7 +438,21 @@ def _header_row(values: list[list]) -> int | None:
     return first
 
 
+_HYPERLINK = re.compile(r'^=\s*HYPERLINK\(\s*"([^"]+)"', re.I)
+
+
+def _add_link(values: list[list], r: int, c: int, url: str) -> None:
+    """Put a cell's link into its value: the URL after the shown text (the source columns take links from
+    text; a description keeps its words)."""
+    if r >= len(values) or c >= len(values[r]) or not re.match(r"https?://", url):
+        return
+    text = values[r][c]
+    text = "" if text is None else str(text).strip()
+    values[r][c] = url if not text or text == url or url in text else f"{text} {url}"
+
+
 def _formulas_without_values(path: Path, title: str, values) -> list[str]:
+    """Cells whose formula has no saved value; ``=HYPERLINK(...)`` formulas give their URL to ``values``."""
     import openpyxl
 
     try:
@@ -394,6 +462,9 @@ def _formulas_without_values(path: Path, title: str, values) -> list[str]:
         for r_i, row in enumerate(ws.iter_rows()):
             for c_i, cell in enumerate(row):
                 v = getattr(cell, "value", None)
+                link = _HYPERLINK.match(v) if isinstance(v, str) else None
+                if link:
+                    _add_link(values, r_i, c_i, link.group(1))
                 if isinstance(v, str) and v.startswith("=") and r_i < len(values) and c_i < len(values[r_i]) \
                         and values[r_i][c_i] is None:
                     out.append(f"{cell.coordinate}")
@@ -503,7 +574,7 @@ def load_gis(path) -> tuple[object, list[str], dict]:
 def is_gis(path) -> bool:
     path = Path(path)
     s = path.suffix.lower()
-    if s == ".json":
+    if s in (".json", ".ndjson", ".jsonl"):
         try:
             with open(path, "rb") as fh:
                 head = fh.read(2048).decode("utf-8", errors="replace")

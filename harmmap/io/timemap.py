@@ -29,8 +29,11 @@ TRIO = ("export_events.json", "export_associations.json", "export_sources.json")
 
 
 def find_parts(path) -> tuple[Path, object, object, object]:
-    """Locate and load (events, associations, sources) for a folder, one of the trio, or an api.json."""
+    """Locate and load (events, associations, sources) for a folder, one of the trio, an api.json, or
+    a zip of an export folder."""
     path = Path(path)
+    if path.suffix.lower() == ".zip" and path.is_file():
+        return _zip_parts(path)
     if path.is_dir():
         ev = path / TRIO[0]
         if not ev.exists():
@@ -58,6 +61,41 @@ def find_parts(path) -> tuple[Path, object, object, object]:
     return ev, events, assoc, sources
 
 
+def _zip_members(path: Path) -> dict[str, str]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {Path(n).name.lower(): n for n in zf.namelist() if not n.endswith("/")}
+    except (zipfile.BadZipFile, OSError):
+        return {}
+
+
+def _zip_parts(path: Path):
+    import zipfile
+
+    C.check_zip(path)
+    members = _zip_members(path)
+    ev = members.get(TRIO[0])
+    if ev is None:
+        raise C.ReadError(f"{path}: a zip without {TRIO[0]}: not a TimeMap export")
+
+    def load(name: str, empty):
+        full = str(Path(ev).parent / name) if str(Path(ev).parent) != "." else name
+        with zipfile.ZipFile(path) as zf:
+            if full not in zf.namelist():
+                return empty
+            try:
+                return json.loads(zf.read(full).decode("utf-8-sig"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise C.ReadError(f"{path}!{full}: not valid JSON ({exc})") from None
+
+    events = load(TRIO[0], None)
+    if not isinstance(events, list):
+        raise C.ReadError(f"{path}!{ev}: not a TimeMap events list")
+    return Path(f"{path}!{ev}"), events, load(TRIO[1], []), load(TRIO[2], {})
+
+
 def _key(d: dict, name: str):
     for k, v in d.items():
         if str(k).lower() == name:
@@ -79,6 +117,8 @@ def looks_like_timemap(path) -> bool:
     path = Path(path)
     if path.is_dir():
         return (path / TRIO[0]).exists() or any(p.name.lower() == "api.json" for p in path.glob("*.json"))
+    if path.suffix.lower() == ".zip":
+        return TRIO[0] in _zip_members(path)
     if path.suffix.lower() != ".json":
         return False
     if path.name in TRIO:

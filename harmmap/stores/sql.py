@@ -449,6 +449,9 @@ def normalize(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def file_sha256(file: str | None) -> str | None:
+    """SHA-256 of the loaded file ("archive.zip!member": of the archive), or None."""
+    if file and not os.path.isfile(file) and "!" in file:
+        file = file.split("!", 1)[0]
     if not file or not os.path.isfile(file):
         return None
     h = hashlib.sha256()

@@ -270,3 +270,41 @@ def test_the_sheet_with_incidents_is_read_and_ods_is_named(tmp_path):
     o.write_bytes(b"PK\x03\x04not really")
     with pytest.raises(Exception, match="ods spreadsheets are not supported"):
         table.read(o, save=False)
+
+
+def test_json_records_and_newline_delimited_json(tmp_path):
+    recs = [{"date": "2022-03-01", "lat": 49.99, "lon": 36.23, "description": "School hit", "source": "Suspilne"},
+            {"date": "2022-03-02", "lat": 50.45, "lon": 30.52, "description": "Clinic hit"}]
+    a = tmp_path / "list.json"
+    a.write_text(json.dumps(recs), encoding="utf-8")
+    b = tmp_path / "wrapped.json"
+    b.write_text(json.dumps({"count": 2, "results": recs}), encoding="utf-8")
+    c = tmp_path / "lines.ndjson"
+    c.write_text("\n".join(json.dumps(r) for r in recs) + "\n{broken\n", encoding="utf-8")
+    for p in (a, b):
+        r = table.read(p, save=False)
+        assert r.report["loaded"] == 2 and r.incidents["source_labels"].iloc[0] == ["publisher/Suspilne"]
+    r = table.read(c, save=False)
+    assert (r.report["loaded"], r.report["reasons"]) == (2, {"malformed_row": 1})
+    assert r.rejects["_row"].tolist() == [3]
+
+
+def test_times_with_an_offset_are_kyiv_local():
+    r = parse_dates(pd.Series(["2023-03-12T22:30:00.000Z", "2023-07-12T10:00:00-05:00", "2023-03-12 14:05"]))
+    assert [str(d.date()) for d in r["date"]] == ["2023-03-13", "2023-07-12", "2023-03-12"]
+    assert r["time"].tolist() == ["00:30", "18:00", "14:05"]
+
+
+def test_excel_links_are_kept(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["date", "lat", "lon", "description", "source"])
+    ws.append(["2023-03-12", 49.99, 36.23, "School hit", "Telegram post"])
+    ws["E2"].hyperlink = "https://t.me/a/1"
+    ws.append(["2023-03-13", 49.99, 36.23, "Clinic hit", '=HYPERLINK("https://t.me/a/2", "post")'])
+    p = tmp_path / "links.xlsx"
+    wb.save(p)
+    urls = table.read(p, save=False).incidents.sort_values("date")["source_urls"].tolist()
+    assert urls == [["https://t.me/a/1"], ["https://t.me/a/2"]]

@@ -55,3 +55,20 @@ def test_api_json_and_hidden_sources(tmp_path):
     assert e1["source_urls"] == ["https://t.me/x/1"] and e1["weapon"] == "Cluster munitions"
     assert e1["source_labels"] == ["Type of area affected/Healthcare", "Weapon System/Cluster munitions"]
     assert any("association" in w for w in r.report["warnings"])
+
+
+def test_a_zipped_export_folder(datasets, tmp_path):
+    import zipfile
+
+    from harmmap.io import detect_format, timemap
+
+    src = datasets / "bellingcat_civharm_dev"
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for name in ("export_events.json", "export_associations.json", "export_sources.json"):
+            zf.write(src / name, f"export/{name}")
+    assert detect_format(z) == "timemap"
+    r = timemap.read(z)
+    direct = timemap.read(src)
+    assert (r.report["read"], r.report["loaded"]) == (direct.report["read"], direct.report["loaded"])
+    assert r.incidents["source_urls"].map(len).sum() == direct.incidents["source_urls"].map(len).sum() > 0
