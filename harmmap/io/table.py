@@ -620,7 +620,8 @@ def read(path, *, source: str | None = None, mapping: Mapping | dict | None = No
     else:
         frame, rows, warnings, malformed = load_raw(path, sheet=sheet)
         fmt = "table"
-    raw = C.to_text_frame(_flatten(frame))
+    # nested values come only from JSON and GIS attributes (a text table's cells are strings)
+    raw = C.to_text_frame(_flatten(frame) if fmt == "gis" or path.suffix.lower() in JSON_SUFFIXES else frame)
     columns = list(raw.columns)
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
