@@ -908,7 +908,10 @@ def to_text_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: an http(s) link inside text
+URL_RE = re.compile(r"https?://[^\s,;|\"'<>]+")
+
+
 def split_urls(s: pd.Series) -> list[list[str]]:
     """Extract http(s) links from text cells (several per cell allowed)."""
-    pat = re.compile(r"https?://[^\s,;|\"'<>]+")
-    return [pat.findall(v) if v else [] for v in s.astype("str").fillna("")]
+    return [URL_RE.findall(v) if v else [] for v in s.astype("str").fillna("")]

@@ -85,6 +85,7 @@ def _norm(h: str) -> str:
 
 
 _SYN = {f: {_norm(x) for x in xs} for f, xs in SYNONYMS.items()}
+_KNOWN = set().union(*_SYN.values())       # every header name that means some field
 
 
 @dataclass
@@ -409,11 +410,10 @@ def _flatten(frame: pd.DataFrame) -> pd.DataFrame:
 def _incident_sheet(wb):
     """The first sheet whose header names two known fields (a cover or notes sheet may come first),
     else the first sheet."""
-    known = set().union(*_SYN.values())
     for ws in wb.worksheets:
         head = [list(r) for r in ws.iter_rows(values_only=True, max_row=20)]
         at = _header_row(head)
-        if at is not None and sum(_norm(v) in known for v in head[at] if v is not None) >= 2:
+        if at is not None and sum(_norm(v) in _KNOWN for v in head[at] if v is not None) >= 2:
             return ws
     return wb.worksheets[0]
 
@@ -422,7 +422,6 @@ def _header_row(values: list[list]) -> int | None:
     """Index of the header row: the first of the first 20 rows with two or more different values
     that names two known fields (a title row above it, merged across the columns, has one value),
     else the first row with two or more different values."""
-    known = set().union(*_SYN.values())
     first = None
     for i, r in enumerate(values[:20]):
         cells = {str(v).strip() for v in r if v is not None and str(v).strip() != ""}
@@ -430,7 +429,7 @@ def _header_row(values: list[list]) -> int | None:
             continue
         if first is None:
             first = i
-        if sum(_norm(c) in known for c in cells) >= 2:
+        if sum(_norm(c) in _KNOWN for c in cells) >= 2:
             return i
     if first is None:
         first = next((i for i, r in enumerate(values) if len({str(v).strip() for v in r
@@ -850,7 +849,7 @@ def _publishers(cols: list[pd.Series], n: int) -> list[list[str]]:
     for c in cols:
         for i, v in enumerate(C.clean_strings(c)):
             if v:
-                rest = re.sub(r"https?://[^\s,;|\"'<>]+", " ", v)
+                rest = C.URL_RE.sub(" ", v)
                 names = [x.strip(" ,.") for x in re.split(r"[;|\n]", rest)]
                 out[i].extend(f"publisher/{x}" for x in names if x and f"publisher/{x}" not in out[i])
     return out
