@@ -37,7 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from harmmap import paths, schema
+from harmmap import gazetteer, schema
 from harmmap.gazetteer import OBLASTS, display_name
 
 __all__ = ["SYNTHETIC_NOTE", "SOURCE", "DATASET", "DEFAULT_N", "DEFAULT_SEED", "START", "END", "PLANTED",
@@ -50,7 +50,7 @@ DEFAULT_N = 25_000
 DEFAULT_SEED = 20220224
 START = dt.date(2022, 2, 24)
 END = dt.date(2025, 6, 30)
-TOWNS_CSV = paths.DATA / "demo" / "towns.csv"
+TOWNS_CSV = gazetteer.TOWNS_CSV
 URL_PREFIX = "https://example.org/harmmap-demo/"
 #: below this many rows no pattern is planted (the rows would swamp the background)
 MIN_N_FOR_PATTERNS = 2000

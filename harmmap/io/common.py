@@ -264,12 +264,9 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
         text_head = text_head[1:]
     if not text_head.strip():
         raise ReadError(f"{path}: the file has no text (only blank lines)")
-    # Excel's "sep=;" first line names the delimiter and is not the header
-    sep_line = re.match(r"sep=(.)\r?\n", text_head)
-    skip = 1 if sep_line else 0
-    if sep_line:
-        text_head = text_head[sep_line.end():]
-    sep = sep_line.group(1) if sep_line else detect_delimiter(text_head, path.suffix.lower())
+    text_head, sep = split_sep_line(text_head)
+    skip = 1 if sep else 0
+    sep = sep or detect_delimiter(text_head, path.suffix.lower())
     ncols = text_head.lstrip("\ufeff").split("\n", 1)[0].count(sep) + 1
     more = "" if "\n" in text_head else " or more"
     if ncols > MAX_COLUMNS:
@@ -304,6 +301,13 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[str], pd
         frame = frame.loc[keep].reset_index(drop=True)
         return frame, np.asarray(lines)[keep].astype(np.int64), warnings, _empty_rejects(frame.columns)
     return _read_text_slow(path, enc, sep, warnings, errors, skip)
+
+
+def split_sep_line(text: str) -> tuple[str, str | None]:
+    """Excel's "sep=;" first line names the delimiter and is not the header: (the text after it, the
+    delimiter), or (text, None) when there is no such line."""
+    m = re.match(r"sep=(.)\r?\n", text)
+    return (text[m.end():], m.group(1)) if m else (text, None)
 
 
 def _clean_header(cols: list) -> list[str]:

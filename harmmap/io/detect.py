@@ -8,7 +8,6 @@ Example
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from harmmap.io import common as C
@@ -63,10 +62,8 @@ def _header(path: Path) -> list[str]:
         return []
     enc = C.detect_encoding(path)
     text = head.decode(enc, errors="replace").lstrip("\ufeff")
-    sep_line = re.match(r"sep=(.)\r?\n", text)          # Excel's delimiter line
-    if sep_line:
-        text = text[sep_line.end():]
-    sep = sep_line.group(1) if sep_line else C.detect_delimiter(text, s)
+    text, sep = C.split_sep_line(text)
+    sep = sep or C.detect_delimiter(text, s)
     import csv
     import io
 

@@ -61,39 +61,41 @@ def find_parts(path) -> tuple[Path, object, object, object]:
     return ev, events, assoc, sources
 
 
-def _zip_members(path: Path) -> dict[str, str]:
+def _zip_file_names(path: Path) -> set[str]:
+    """The (lower-case) file names in a zip, whatever their folder; empty for a broken zip."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as zf:
-            return {Path(n).name.lower(): n for n in zf.namelist() if not n.endswith("/")}
+            return {Path(n).name.lower() for n in zf.namelist() if not n.endswith("/")}
     except (zipfile.BadZipFile, OSError):
-        return {}
+        return set()
 
 
 def _zip_parts(path: Path):
+    """The trio from a zip of an export folder (the events file's folder inside the zip holds the others)."""
     import zipfile
 
     C.check_zip(path)
-    members = _zip_members(path)
-    ev = members.get(TRIO[0])
-    if ev is None:
-        raise C.ReadError(f"{path}: a zip without {TRIO[0]}: not a TimeMap export")
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        ev = next((n for n in sorted(names) if Path(n).name.lower() == TRIO[0]), None)
+        if ev is None:
+            raise C.ReadError(f"{path}: a zip without {TRIO[0]}: not a TimeMap export")
+        folder = ev[:len(ev) - len(Path(ev).name)]
 
-    def load(name: str, empty):
-        full = str(Path(ev).parent / name) if str(Path(ev).parent) != "." else name
-        with zipfile.ZipFile(path) as zf:
-            if full not in zf.namelist():
+        def load(full: str, empty):
+            if full not in names:
                 return empty
             try:
                 return json.loads(zf.read(full).decode("utf-8-sig"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise C.ReadError(f"{path}!{full}: not valid JSON ({exc})") from None
 
-    events = load(TRIO[0], None)
+        events, assoc, sources = load(ev, None), load(folder + TRIO[1], []), load(folder + TRIO[2], {})
     if not isinstance(events, list):
         raise C.ReadError(f"{path}!{ev}: not a TimeMap events list")
-    return Path(f"{path}!{ev}"), events, load(TRIO[1], []), load(TRIO[2], {})
+    return Path(f"{path}!{ev}"), events, assoc, sources
 
 
 def _key(d: dict, name: str):
@@ -118,7 +120,7 @@ def looks_like_timemap(path) -> bool:
     if path.is_dir():
         return (path / TRIO[0]).exists() or any(p.name.lower() == "api.json" for p in path.glob("*.json"))
     if path.suffix.lower() == ".zip":
-        return TRIO[0] in _zip_members(path)
+        return TRIO[0] in _zip_file_names(path)
     if path.suffix.lower() != ".json":
         return False
     if path.name in TRIO:
