@@ -179,15 +179,26 @@ class _Trie:
             node = node.children.setdefault(t, _Trie())
         node.end = True
 
-    def regex(self) -> str:
+    def regex(self, with_end: bool = True) -> str:
         # literal characters first, then separators/optional words, then stems: longer matches win
         def key(t):
             return (0, t) if len(t) == 1 else (1 if t in ("SP", "HY", "OPT") else 2 if t == "STEM" else 3, t)
 
-        alts = [_tok_regex(t) + c.regex() for t, c in sorted(self.children.items(), key=lambda kv: key(kv[0]))]
+        alts = []
+        stem = self.children.get("STEM")
+        if stem is not None and stem.children:
+            # a stem that goes on to more words ("будин* культури") is tried before the literal words
+            # that share its start ("будинок"): an alternation takes its first match, not its longest
+            alts.append(_tok_regex("STEM") + stem.regex(with_end=False))
+        for t, c in sorted(self.children.items(), key=lambda kv: key(kv[0])):
+            if t == "STEM" and c.children:
+                if c.end:
+                    alts.append(_tok_regex(t))
+                continue
+            alts.append(_tok_regex(t) + c.regex())
         if not alts:
             return ""
-        if self.end:
+        if self.end and with_end:
             alts.append("")
         if len(alts) == 1:
             return alts[0]

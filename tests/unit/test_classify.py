@@ -230,6 +230,33 @@ def test_words_inside_other_words_and_places(text, expected):
     assert cats(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Пошкоджено будинок культури", ["cultural_religious"]),
+    ("Снаряд влучив у будинок дитини", ["education"]),
+    ("Зруйновано будинок для літніх людей", ["health"]),
+    ("Зруйновано будинок", ["residential"]),
+])
+def test_longer_term_wins_over_a_word_it_starts_with(text, expected):
+    # "будин* культури" against "будинок": a regex alternation takes the first match, not the longest
+    assert cats(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # facility registers and officials' lists write the object type as an abbreviation
+    ("Пошкоджено заклад загальної середньої освіти", ["education"]),
+    ("Обстріляно ЗВО", ["education"]),
+    ("Пострадало здание вуза", ["education"]),
+    ("Пошкоджено ЦРЛ", ["health"]),
+    ("Пошкоджено ПС 330 кВ", ["energy"]),
+    ("Повреждена ПС-110 кВ", ["energy"]),
+    ("Пошкоджено ТП-10", ["energy"]),
+    ("Пошкоджено ВНС", ["water"]),
+    ("Поврежден МКД", ["residential"]),
+])
+def test_register_abbreviations(text, expected):
+    assert cats(text) == expected
+
+
 def test_sad_alone_is_not_kindergarten():
     assert "education" not in cats("Пошкоджено фруктовий сад")
 
