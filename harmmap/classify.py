@@ -35,6 +35,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+try:                                      # the parser of regular expressions (a guard per raw term)
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parse
+except ImportError:                       # Python < 3.11
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parse
+
 from harmmap import paths
 from harmmap.taxonomy import UNCLASSIFIED, Taxonomy, load_taxonomy
 
@@ -217,9 +224,48 @@ class _Term:
     yields: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, re.Pattern | None, str]:
+def _guard(pattern: str) -> str:
+    """The longest run of literal characters outside any group that every match of the raw expression
+    ``pattern`` contains ("" if none): a text without it is not scanned for the expression.
+
+    Example
+    -------
+    >>> _guard(r"\\w{3,}водоканал\\w*"), _guard(r"\\d+[\\s\\-]*(?:storey|story) block"), _guard(r"a|bc")
+    ('водоканал', ' block', '')
+    """
+    try:
+        items = list(_sre_parse.parse(pattern))
+    except Exception:          # noqa: BLE001 - an expression the parser does not take is simply not guarded
+        return ""
+    best = cur = ""
+    for op, av in items:
+        if op is _sre_constants.LITERAL:
+            cur += chr(av)
+            continue
+        best, cur = max(best, cur, key=len), ""
+    return max(best, cur, key=len)
+
+
+def _compile_raw(raw: list[str]) -> tuple[tuple[str, re.Pattern], ...]:
+    """The raw ``re:`` terms as (guard, regex) pairs, one per guard: a raw expression is run only on the
+    texts that contain its literal guard (scanning every word start of every text with a second
+    alternation halved the classifier's speed)."""
+    by_guard: dict[str, list[str]] = {}
+    for r in raw:
+        by_guard.setdefault(_guard(r), []).append(r)
+    return tuple((g, re.compile("|".join(f"(?<![\\w'])(?:{r})" for r in rs))) for g, rs in by_guard.items())
+
+
+def _raw_matches(extra: tuple[tuple[str, re.Pattern], ...], norm: str):
+    """The matches of the raw terms in the normalised text ``norm``."""
+    for guard, rx in extra:
+        if guard in norm:                 # "" is in every text
+            yield from rx.finditer(norm)
+
+
+def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...], str]:
     """Regexes for many terms: a trie of the plain terms behind one word-start check (scanned
-    once per text), the raw ``re:`` terms, if any, as a second alternation, and the source of the
+    once per text), the raw ``re:`` terms, if any, as guarded expressions (:func:`_compile_raw`), and the source of the
     trie for the batch scan (:meth:`Classifier.text_evidence_many`, compiled on first use): the
     same trie behind one *consumed* character that is not a word character (``[^\\w']`` instead of
     ``(?<![\\w'])``), so the regex engine skips inside words in its C loop; the trie match is the
@@ -233,7 +279,7 @@ def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, re.Pattern | None, s
             root.add(_tokens(normalize_text(t.pattern)))
     body = root.regex()
     main = re.compile(r"(?<![\w'])" + body) if body else re.compile(r"(?!x)x")
-    extra = re.compile("|".join(f"(?<![\\w'])(?:{r})" for r in raw)) if raw else None
+    extra = _compile_raw(raw)
     scan = r"[^\w']" + body if body else r"(?!x)x"
     if body and root.children and all(len(t) == 1 for t in root.children):
         # every match starts with one of these characters: a character-class look-ahead turns most
@@ -400,7 +446,7 @@ class Classifier:
         # regexes: English texts may quote Cyrillic names, so "en" scans all languages; a Ukrainian
         # text is scanned with the English and Ukrainian terms, a Russian one with English and Russian.
         combos = {"en": ("en", "uk", "ru"), "cyr": ("en", "uk", "ru"), "uk": ("en", "uk"), "ru": ("en", "ru")}
-        self._rx: dict[str, tuple[re.Pattern, re.Pattern | None]] = {}
+        self._rx: dict[str, tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...]]] = {}
         self._scan_src: dict[str, str] = {}
         self._scan: dict[str, re.Pattern] = {}            # compiled on first use (batch path)
         self._lookup: dict[str, list[_Term]] = {}
@@ -500,9 +546,9 @@ class Classifier:
             t = self._resolve(combo, m.group())
             if t is not None:
                 hits.append([m.start(), m.end(), t, False])
-        if extra is not None:
+        if extra:
             more = False
-            for m in extra.finditer(norm):
+            for m in _raw_matches(extra, norm):
                 t = self._resolve(combo, m.group())
                 if t is not None:
                     hits.append([m.start(), m.end(), t, False])
@@ -745,11 +791,11 @@ class Classifier:
                     cued.add(k)
             m = search(big, en - 1)           # the next match may start right after this one
         extra = self._rx[combo][1]
-        if extra is None:
+        if not extra:
             return
         for k in idx:
             more = False
-            for mm in extra.finditer(norms[k]):
+            for mm in _raw_matches(extra, norms[k]):
                 t = resolve(combo, mm.group())
                 if t is not None:
                     hits[k].append((mm.start(), mm.end(), t))

@@ -252,6 +252,19 @@ def test_longer_term_wins_over_a_word_it_starts_with(text, expected):
     ("Пошкоджено ТП-10", ["energy"]),
     ("Пошкоджено ВНС", ["water"]),
     ("Поврежден МКД", ["residential"]),
+    ("Object type: PHC centre. Condition: damaged.", ["health"]),
+    ("SS 330 kV Kyivska damaged", ["energy"]),
+    ("Kharkiv: KAB hits 9-storey block, 3 injured", ["residential"]),
+    # utilities named as one word with their city: "Харківводоканал", "Херсонобленерго", "Миколаївгаз"
+    ("Снаряд влучив у будівлю КП «Харківводоканал»", ["water"]),
+    ("Пошкоджено обладнання АТ «Херсонобленерго»", ["energy"]),
+    ("Пошкоджено мережі Миколаївгазу", ["gas_heating"]),
+    ("Повреждены сети Херсонтеплоэнерго", ["gas_heating"]),
+    # a municipal company of unstated kind is not a target category; a neuter subject that speaks is a source
+    ("The communal enterprise is eliminating the consequences of shelling.", []),
+    ("Комунальне підприємство ліквідовує наслідки обстрілу", []),
+    ("Харківобленерго повідомило про аварійні відключення", []),
+    ("Минздрав сообщило о трех раненых", []),
 ])
 def test_register_abbreviations(text, expected):
     assert cats(text) == expected
