@@ -56,7 +56,8 @@ CUE_COUNTS = "_before_counts"     # a before-context that also reaches over numb
 SOURCE_BEFORE = "_source_before"
 SOURCE_AFTER = "_source_after"
 SOURCE_BOTH = "_source_both"     # in both source lists: "Лікарня повідомила ...", "... повідомила лікарня"
-_CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH)
+BACKGROUND = "_background"       # an earlier event told as background ("Earlier, in March, ...", "у 2022 році")
+_CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH, BACKGROUND)
 KIND_ORDER = {**dict.fromkeys(_CUES, 0), NEUTRAL: 1}
 _NOT_TERMS = (NEUTRAL, *_CUES)
 _SOURCES = (SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH)
@@ -82,6 +83,7 @@ _LAT = re.compile(r"[a-z]", re.I)
 _UK_ONLY = re.compile(r"[іїєґ]", re.I)
 _RU_ONLY = re.compile(r"[ыэъё]", re.I)
 _SENT_BREAK = re.compile(r"[.;!?:](?:\s|$)|\n")
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")      # the sentences of the background rule
 _DIGIT = re.compile(r"\d")
 
 
@@ -121,20 +123,25 @@ def normalize_text(text: str) -> str:
 
 
 def detect_lang(text: str) -> str:
-    """``'en'``, ``'uk'``, ``'ru'``, or ``'cyr'`` (Cyrillic with neither і/ї/є/ґ nor ы/э/ъ/ё).
+    """``'en'``, ``'uk'``, ``'ru'``, or ``'cyr'`` (Cyrillic with neither or both of і/ї/є/ґ and ы/э/ъ/ё).
 
     Example
     -------
     >>> detect_lang("Обстріляли школу"), detect_lang("Обстреляли школы"), detect_lang("A school")
     ('uk', 'ru', 'en')
+    >>> detect_lang("Прилёт по подстанции #Київ")
+    'cyr'
     """
     if not _CYR.search(text):
         return "en"
     if _LAT.search(text) and len(_CYR.findall(text)) < len(_LAT.findall(text)):
         return "en"
-    if _UK_ONLY.search(text):
+    uk, ru = _UK_ONLY.search(text), _RU_ONLY.search(text)
+    if uk and ru:                    # mixed (surzhyk; a Russian post with Ukrainian hashtags): both term sets
+        return "cyr"
+    if uk:
         return "uk"
-    if _RU_ONLY.search(text):
+    if ru:
         return "ru"
     return "cyr"
 
@@ -261,6 +268,19 @@ def _raw_matches(extra: tuple[tuple[str, re.Pattern], ...], norm: str):
     for guard, rx in extra:
         if guard in norm:                 # "" is in every text
             yield from rx.finditer(norm)
+
+
+def _longest_first(hits: list) -> list:
+    """Hits (``(start, end, ...)``) sorted by start, the longer first, without those that lie inside an
+    earlier one: a raw expression and a trie term over the same words ("вул. Шкільна" and "шкільн*"),
+    the longer wins."""
+    hits.sort(key=lambda h: (h[0], -h[1]))
+    out, reach = [], -1
+    for h in hits:
+        if h[1] > reach:
+            out.append(h)
+            reach = h[1]
+    return out
 
 
 def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...], str]:
@@ -438,7 +458,7 @@ class Classifier:
                 add(lang, t, NEUTRAL, ())
         for side, kind in (("before", CUE_BEFORE), ("after", CUE_AFTER), ("before_counts", CUE_COUNTS),
                            ("after_near", CUE_AFTER_NEAR), ("source_before", SOURCE_BEFORE),
-                           ("source_after", SOURCE_AFTER)):
+                           ("source_after", SOURCE_AFTER), ("background", BACKGROUND)):
             for lang, terms in ctx.get(side, {}).items():
                 for t in terms:
                     add(lang, t, kind, ())
@@ -554,7 +574,7 @@ class Classifier:
                     hits.append([m.start(), m.end(), t, False])
                     more = True
             if more:
-                hits.sort(key=lambda h: (h[0], -h[1]))
+                hits = _longest_first(hits)
         out = self._evidence(hits, norm, shown)
         self._cache_put(ck, out)
         return out
@@ -600,8 +620,17 @@ class Classifier:
                     gap = norm[h[1]:st]
                     if (len(gap.split()) <= self.window_after and not _SENT_BREAK.search(gap)
                             and (t.kind == CUE_AFTER or not _PUNCT_IN_GAP.search(gap))):
-                        h[3] = f"before '{shown[st:en]}'"
+                        why = h[3] = f"before '{shown[st:en]}'"
+                        # and the terms directly before it, of the same phrase ("житловий будинок не пошкоджено")
+                        first = h[0]
+                        for k in range(j - 1, -1, -1):
+                            if hits[k][2].kind not in self.order or norm[hits[k][1]:first].strip(" -"):
+                                break
+                            hits[k][3] = why
+                            first = hits[k][0]
                     break
+        if any(h[2].kind == BACKGROUND for h in hits):
+            self._cancel_background(hits, norm, shown)
         specific = {c for _s, _e, t, cancelled in hits if t.kind in self.order and not cancelled
                     for c in t.categories if c not in t.yields} if any(h[2].yields for h in hits) else set()
         for st, en, t, cancelled in hits:
@@ -620,6 +649,27 @@ class Classifier:
                     if len(lst) < 3:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
+
+    def _cancel_background(self, hits: list[list], norm: str, shown: str) -> None:
+        """A sentence after the first that tells of an earlier event ("Earlier, in March, shelling
+        damaged the school", "У 2022 році обстріл знищив водонапірну башту") is background: its terms do
+        not count when another sentence of the text names what was hit. The first sentence (a headline,
+        a record's lead) always counts, and so does a background sentence when it is all there is."""
+        ends = [m.end() for m in _SENTENCE_END.finditer(norm)]
+        marks = {}
+        for st, en, t, _ in hits:
+            if t.kind == BACKGROUND:
+                marks.setdefault(bisect_right(ends, st), _snippet(shown, st, en))
+        marks.pop(0, None)
+        if not marks:
+            return
+        live = [h for h in hits if h[2].kind in self.order and not h[3]]
+        if all(bisect_right(ends, h[0]) in marks for h in live):
+            return
+        for h in live:
+            mark = marks.get(bisect_right(ends, h[0]))
+            if mark is not None:
+                h[3] = f"an earlier event ('{mark}')"
 
     def _cancel_source(self, hits: list[list], i: int, norm: str, shown: str, *, after: bool) -> None:
         """An attribution ("according to", "said", "за даними") next to a term of the source categories
@@ -805,7 +855,7 @@ class Classifier:
                         cued.add(k)
                     more = True
             if more:
-                hits[k].sort(key=lambda h: (h[0], -h[1]))
+                hits[k] = _longest_first(hits[k])
 
     def _labels_cached(self, labels, event_type) -> tuple[dict[str, list[str]], tuple | None]:
         """(:meth:`label_evidence`, its memo key or None), memoised on (labels, event type): read
