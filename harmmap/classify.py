@@ -61,8 +61,10 @@ _CUES = (CUE_BEFORE, CUE_AFTER, CUE_AFTER_NEAR, CUE_COUNTS, SOURCE_BEFORE, SOURC
 KIND_ORDER = {**dict.fromkeys(_CUES, 0), NEUTRAL: 1}
 _NOT_TERMS = (NEUTRAL, *_CUES)
 _SOURCES = (SOURCE_BEFORE, SOURCE_AFTER, SOURCE_BOTH)
+# contexts that the batch path sends to the per-text code only when the scan shows them able to matter
+_DEFERRED = (*_SOURCES, BACKGROUND)
 # what may stand between the items of a list that a location cue covers
-_LIST_GAP = re.compile(r"(?:[\s,\-]|\b(?:and|or|the|a|an|its|their|і|й|та|и|а також)\b)*")
+_LIST_GAP = re.compile(r"(?:[\s,\-]|\b(?:and|or|nor|the|a|an|its|their|і|й|та|ні|и|ни|а також)\b)*")
 # punctuation that ends what an attribution (or an after_near context) reaches: a comma, a dash, a
 # colon... (quotes around a name do not)
 _PUNCT_IN_GAP = re.compile(r"[^\w\s'\-«»\"“”„]|\s-\s")
@@ -203,7 +205,10 @@ class _Trie:
         if stem is not None and stem.children:
             # a stem that goes on to more words ("будин* культури") is tried before the literal words
             # that share its start ("будинок"): an alternation takes its first match, not its longest
-            alts.append(_tok_regex("STEM") + stem.regex(with_end=False))
+            # a stem followed only by a separator cannot give back characters to it: possessive, so
+            # that a word that does not go on is turned down without backtracking through it
+            head = _TOK_RE["STEM"] + ("+" if set(stem.children) == {"SP"} else "")
+            alts.append(head + stem.regex(with_end=False))
         for t, c in sorted(self.children.items(), key=lambda kv: key(kv[0])):
             if t == "STEM" and c.children:
                 if c.end:
@@ -253,19 +258,30 @@ def _guard(pattern: str) -> str:
     return max(best, cur, key=len)
 
 
-def _compile_raw(raw: list[str]) -> tuple[tuple[str, re.Pattern], ...]:
+_RawTerms = tuple  # () without raw terms, else (a regex of any guard or None, ((guard, regex), ...))
+
+
+def _compile_raw(raw: list[str]) -> _RawTerms:
     """The raw ``re:`` terms as (guard, regex) pairs, one per guard: a raw expression is run only on the
     texts that contain its literal guard (scanning every word start of every text with a second
-    alternation halved the classifier's speed)."""
+    alternation halved the classifier's speed); and one regex that finds any guard, so that most texts
+    are turned down with one search."""
+    if not raw:
+        return ()
     by_guard: dict[str, list[str]] = {}
     for r in raw:
         by_guard.setdefault(_guard(r), []).append(r)
-    return tuple((g, re.compile("|".join(f"(?<![\\w'])(?:{r})" for r in rs))) for g, rs in by_guard.items())
+    pairs = tuple((g, re.compile("|".join(f"(?<![\\w'])(?:{r})" for r in rs))) for g, rs in by_guard.items())
+    pre = None if "" in by_guard else re.compile("|".join(re.escape(g) for g in sorted(by_guard, key=len, reverse=True)))
+    return pre, pairs
 
 
-def _raw_matches(extra: tuple[tuple[str, re.Pattern], ...], norm: str):
+def _raw_matches(extra: _RawTerms, norm: str):
     """The matches of the raw terms in the normalised text ``norm``."""
-    for guard, rx in extra:
+    pre, pairs = extra
+    if pre is not None and pre.search(norm) is None:
+        return
+    for guard, rx in pairs:
         if guard in norm:                 # "" is in every text
             yield from rx.finditer(norm)
 
@@ -283,7 +299,7 @@ def _longest_first(hits: list) -> list:
     return out
 
 
-def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...], str]:
+def _compile_terms(terms: list[_Term]) -> tuple[re.Pattern, _RawTerms, str]:
     """Regexes for many terms: a trie of the plain terms behind one word-start check (scanned
     once per text), the raw ``re:`` terms, if any, as guarded expressions (:func:`_compile_raw`), and the source of the
     trie for the batch scan (:meth:`Classifier.text_evidence_many`, compiled on first use): the
@@ -466,7 +482,7 @@ class Classifier:
         # regexes: English texts may quote Cyrillic names, so "en" scans all languages; a Ukrainian
         # text is scanned with the English and Ukrainian terms, a Russian one with English and Russian.
         combos = {"en": ("en", "uk", "ru"), "cyr": ("en", "uk", "ru"), "uk": ("en", "uk"), "ru": ("en", "ru")}
-        self._rx: dict[str, tuple[re.Pattern, tuple[tuple[str, re.Pattern], ...]]] = {}
+        self._rx: dict[str, tuple[re.Pattern, _RawTerms]] = {}
         self._scan_src: dict[str, str] = {}
         self._scan: dict[str, re.Pattern] = {}            # compiled on first use (batch path)
         self._lookup: dict[str, list[_Term]] = {}
@@ -650,6 +666,22 @@ class Classifier:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
 
+    def _background_matters(self, hits, norm: str) -> bool:
+        """Whether the background rule can change anything in a text: a background cue after the first
+        sentence, terms in its sentence and terms in another."""
+        ends = None
+        marks: set[int] = set()
+        for st, _e, t, *_ in hits:
+            if t.kind == BACKGROUND:
+                if ends is None:
+                    ends = [m.end() for m in _SENTENCE_END.finditer(norm)]
+                marks.add(bisect_right(ends, st))
+        marks.discard(0)
+        if not marks:
+            return False
+        sents = {bisect_right(ends, st) for st, _e, t, *_ in hits if t.kind in self.order}
+        return bool(sents & marks) and bool(sents - marks)
+
     def _cancel_background(self, hits: list[list], norm: str, shown: str) -> None:
         """A sentence after the first that tells of an earlier event ("Earlier, in March, shelling
         damaged the school", "У 2022 році обстріл знищив водонапірну башту") is background: its terms do
@@ -765,10 +797,14 @@ class Classifier:
         for combo, idx in groups.items():
             for c0 in range(0, len(idx), _SCAN_CHUNK):    # bounded joined strings for big batches
                 self._scan_group(combo, idx[c0:c0 + _SCAN_CHUNK], norms, hits, cued, sourced)
-        # an attribution matters only where a term of the source categories is there to cancel
+        # an attribution matters only where a term of the source categories is there to cancel, a
+        # background cue only after the first sentence
         src = self.source_categories
         for k in sourced - cued:
-            if any(t.kind in self.order and src.issuperset(t.categories) for _s, _e, t in hits[k]):
+            hs = hits[k]
+            if ((any(t.kind in _SOURCES for _s, _e, t in hs)
+                 and any(t.kind in self.order and src.issuperset(t.categories) for _s, _e, t in hs))
+                    or self._background_matters(hs, norms[k])):
                 cued.add(k)
         order = self.order
         for k in range(m):
@@ -804,7 +840,8 @@ class Classifier:
                     sourced: set[int]) -> None:
         """Append to ``hits[k]`` the term hits ``(start, end, term)`` of ``norms[k]`` for each k in
         ``idx`` (texts of one script group) as :meth:`text_evidence` finds them; add k to ``cued``
-        when a cancelling context or a generic word is among them, to ``sourced`` when an attribution is."""
+        when a cancelling context or a generic word is among them, to ``sourced`` when an attribution or a
+        background cue is (:data:`_DEFERRED`)."""
         parts = [norms[k] for k in idx]
         big = "\x00" + "\x00".join(parts)
         # bases[j]: where text j starts in ``big``; a NUL, like a text's start, is not a word character
@@ -835,7 +872,7 @@ class Classifier:
                     b, nxt = bases[j], bases[j + 1]
                 k = idx[j]
                 hits[k].append((st - b, en - b, t))
-                if t.kind in _SOURCES:
+                if t.kind in _DEFERRED:
                     sourced.add(k)
                 elif t.kind in _CUES or t.yields:
                     cued.add(k)
@@ -849,7 +886,7 @@ class Classifier:
                 t = resolve(combo, mm.group())
                 if t is not None:
                     hits[k].append((mm.start(), mm.end(), t))
-                    if t.kind in _SOURCES:
+                    if t.kind in _DEFERRED:
                         sourced.add(k)
                     elif t.kind in _CUES or t.yields:
                         cued.add(k)

@@ -270,6 +270,41 @@ def test_register_abbreviations(text, expected):
     assert cats(text) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    # an earlier event told after the lead is background when another sentence names what was hit
+    ("A missile hit a school in Kharkiv. Earlier, in March, shelling damaged a hospital.", ["education"]),
+    ("Ракета влучила в житловий будинок. У 2022 році обстріл знищив тут водонапірну башту.", ["residential"]),
+    ("Удар по Харькову повредил ТЭЦ. В 2022 году здесь была разрушена школа.", ["energy"]),
+    # ... but the lead always counts, and a background sentence that is all there is counts
+    ("In March 2022 shelling damaged a hospital.", ["health"]),
+    ("Shelling continued overnight. Earlier, a drone hit a kindergarten.", ["education"]),
+])
+def test_background_sentences(text, expected):
+    assert cats(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Тип об'єкта: ФАП. Адреса: с. Велика Писарівка, вул. Шкільна.", ["health"]),
+    ("Тип объекта: нежилое здание. Адрес: ул. Заводская, 2а.", []),
+    ("Прошу репост. В с. Циркуни згоріла наша ферма", ["food_agriculture"]),
+    # a negation after a phrase covers the whole phrase
+    ("Пошкоджено гараж та автомобіль. Житловий будинок не пошкоджено.", []),
+    ("Neither the lyceum nor the hospital was damaged.", []),
+    # a destination with an adjective; a visit; "почти" is not a post office
+    ("Раненых доставили в городскую больницу.", []),
+    ("Zelensky visits Kharkiv hospital, meets wounded", []),
+    ("Более 300 человек почти месяц удерживались в подвале.", []),
+    # a Russian post with Ukrainian hashtags is scanned with both term sets
+    ("Одесса — попадание в подстанцию, пол города без света #Одеса #світло", ["energy"]),
+    ("Пишут шо на Оболони обломки упали на детсад и жилой дом, детей не было #Київ", ["education", "residential"]),
+    # the people of an institution who speak, and courts that sentence, are sources
+    ("Директорка ліцею розповіла про ніч під обстрілами", []),
+    ("Суд заочно засудив громадянина РФ до 12 років", []),
+])
+def test_names_negations_destinations_and_speakers(text, expected):
+    assert cats(text) == expected
+
+
 def test_sad_alone_is_not_kindergarten():
     assert "education" not in cats("Пошкоджено фруктовий сад")
 
