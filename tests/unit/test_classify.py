@@ -430,7 +430,7 @@ def test_evaluate_dev_sets_meet_targets():
 
     labels = ROOT / "data" / "labels"
     for name, target in (("uk_dev.csv", 0.85), ("ru_dev.csv", 0.85), ("en_dev.csv", 0.90), ("uk_dev2.csv", 0.85),
-                         ("ru_dev2.csv", 0.85)):
+                         ("ru_dev2.csv", 0.85), ("en_dev3.csv", 0.90), ("uk_dev3.csv", 0.85), ("ru_dev3.csv", 0.85)):
         if (labels / name).exists():
             assert evaluate(load_labels(labels / name))["classifier"]["micro_f1"] >= target, name
 

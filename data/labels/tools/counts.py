@@ -1,7 +1,9 @@
-"""Print the per-category counts table of LABELLING.md (markdown). Run from the repository root:
-python data/labels/tools/counts.py"""
+"""Print the per-category counts tables of LABELLING.md (markdown). Run from the repository root:
+python data/labels/tools/counts.py              # the first two rounds
+python data/labels/tools/counts.py --third      # the third round"""
 
 import csv
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -9,6 +11,8 @@ HERE = Path(__file__).resolve().parent.parent
 FILES = ["cir_dev.csv", "cir_test.csv", "acled_test.csv", "uk_dev.csv", "uk_test.csv",
          "ru_dev.csv", "ru_test.csv", "en_test.csv", "en_dev.csv", "en_test2.csv", "uk_dev2.csv",
          "uk_test2.csv", "ru_dev2.csv", "ru_test2.csv"]
+if "--third" in sys.argv[1:]:
+    FILES = [f"{lang}_{split}3.csv" for lang in ("en", "uk", "ru") for split in ("dev", "test")]
 CATS = ["education", "health", "residential", "food_agriculture", "energy", "water", "gas_heating",
         "transport", "commercial", "industrial", "cultural_religious", "administrative", "recreation",
         "humanitarian", "unclassified"]
