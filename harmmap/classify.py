@@ -204,9 +204,9 @@ class _Trie:
         stem = self.children.get("STEM")
         if stem is not None and stem.children:
             # a stem that goes on to more words ("будин* культури") is tried before the literal words
-            # that share its start ("будинок"): an alternation takes its first match, not its longest
-            # a stem followed only by a separator cannot give back characters to it: possessive, so
-            # that a word that does not go on is turned down without backtracking through it
+            # that share its start ("будинок"): an alternation takes its first match, not its longest.
+            # Followed only by a separator, the stem cannot give characters back: possessive, so that a
+            # word that does not go on is turned down without backtracking through it.
             head = _TOK_RE["STEM"] + ("+" if set(stem.children) == {"SP"} else "")
             alts.append(head + stem.regex(with_end=False))
         for t, c in sorted(self.children.items(), key=lambda kv: key(kv[0])):
