@@ -9,6 +9,7 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import ARTIFACTS, map_frame
 
@@ -95,14 +96,26 @@ def test_trends_range_selection_filters_the_dashboard(server, page, artifacts):
     chart.wait_for()
     chart.scroll_into_view_if_needed()
     settled(page).screenshot(path=str(artifacts / "trends_page.png"))
-    box = chart.bounding_box()
-    y = box["y"] + box["height"] * 0.5
-    x0, x1 = box["x"] + box["width"] * 0.30, box["x"] + box["width"] * 0.45
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    page.mouse.move(x1, y, steps=10)
-    page.mouse.up()
-    page.wait_for_url(re.compile(r"from=\d{4}-\d\d-\d\d"))
+    selected = re.compile(r"from=\d{4}-\d\d-\d\d")
+    for attempt in range(3):
+        # the page may still move under a loaded machine (a rerun, charts drawn above): place the drag
+        # where the chart is now, and drag again if the first one fell beside it
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        y = box["y"] + box["height"] * 0.5
+        x0, x1 = box["x"] + box["width"] * 0.30, box["x"] + box["width"] * 0.45
+        page.mouse.move(x0, y)
+        page.mouse.down()
+        page.mouse.move(x1, y, steps=10)
+        page.mouse.up()
+        try:
+            page.wait_for_url(selected, timeout=20_000 if attempt < 2 else 60_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                page.screenshot(path=str(artifacts / "failed_trends_drag.png"))
+                raise
+            settled(page)
     q = parse_qs(urlparse(page.url).query)
     d0, d1 = q["from"][0], q["to"][0]
     assert d0 < d1
