@@ -666,33 +666,33 @@ class Classifier:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
 
+    @staticmethod
+    def _background_marks(hits, norm: str, shown: str | None = None) -> tuple[list[int], dict[int, str]]:
+        """The sentence ends of ``norm`` and, per sentence after the first with a background cue, the
+        cue as shown (``shown`` given) or ""."""
+        ends = [m.end() for m in _SENTENCE_END.finditer(norm)]
+        marks: dict[int, str] = {}
+        for st, en, t, *_ in hits:
+            if t.kind == BACKGROUND:
+                marks.setdefault(bisect_right(ends, st), _snippet(shown, st, en) if shown is not None else "")
+        marks.pop(0, None)
+        return ends, marks
+
     def _background_matters(self, hits, norm: str) -> bool:
         """Whether the background rule can change anything in a text: a background cue after the first
         sentence, terms in its sentence and terms in another."""
-        ends = None
-        marks: set[int] = set()
-        for st, _e, t, *_ in hits:
-            if t.kind == BACKGROUND:
-                if ends is None:
-                    ends = [m.end() for m in _SENTENCE_END.finditer(norm)]
-                marks.add(bisect_right(ends, st))
-        marks.discard(0)
-        if not marks:
+        if not any(t.kind == BACKGROUND for _s, _e, t, *_ in hits):
             return False
+        ends, marks = self._background_marks(hits, norm)
         sents = {bisect_right(ends, st) for st, _e, t, *_ in hits if t.kind in self.order}
-        return bool(sents & marks) and bool(sents - marks)
+        return bool(marks) and bool(sents & marks.keys()) and bool(sents - marks.keys())
 
     def _cancel_background(self, hits: list[list], norm: str, shown: str) -> None:
         """A sentence after the first that tells of an earlier event ("Earlier, in March, shelling
         damaged the school", "У 2022 році обстріл знищив водонапірну башту") is background: its terms do
         not count when another sentence of the text names what was hit. The first sentence (a headline,
         a record's lead) always counts, and so does a background sentence when it is all there is."""
-        ends = [m.end() for m in _SENTENCE_END.finditer(norm)]
-        marks = {}
-        for st, en, t, _ in hits:
-            if t.kind == BACKGROUND:
-                marks.setdefault(bisect_right(ends, st), _snippet(shown, st, en))
-        marks.pop(0, None)
+        ends, marks = self._background_marks(hits, norm, shown)
         if not marks:
             return
         live = [h for h in hits if h[2].kind in self.order and not h[3]]
