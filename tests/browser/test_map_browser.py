@@ -186,6 +186,8 @@ def test_raion_choropleth_and_a_click_on_a_raion_filters_to_it(raion_server, pag
     page.goto(raion_server.url + "/?mode=raions&share=energy")
     iframe, frame = wait_map(page, "Share that hit: Energy")
     assert "Raions coloured by share" in frame.locator(".hm-legend").inner_text()
+    # the legend is HTML in the page; Leaflet draws the raions' paths after it (under load, later)
+    frame.locator("path.leaflet-interactive").nth(399).wait_for(state="attached")
     assert frame.locator("path.leaflet-interactive").count() >= 400        # 495 raions and cities
     assert re.search(r"[\d,]+ incidents in [\d,]+ raions", frame.locator(".hm-head").inner_text())
     wait_settled(page)
