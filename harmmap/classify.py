@@ -69,9 +69,11 @@ _LIST_GAP = re.compile(r"(?:[\s,\-]|\b(?:and|or|nor|the|a|an|its|their|і|й|т�
 # colon... (quotes around a name do not)
 _PUNCT_IN_GAP = re.compile(r"[^\w\s'\-«»\"“”„]|\s-\s")
 # an attribution does not reach over a relative clause or a verb of its own either: "hit a hospital that
-# officials said was empty", "a hospital damaged in a reported strike" are still hits
+# officials said was empty", "a hospital damaged in a reported strike" are still hits; nor over the
+# attack it reports: "сообщило об ударе по объектам ..."
 _SOURCE_GAP_CLAUSE = re.compile(r"\b(?:that|which|who|whom|where|when|what|was|were|is|are|been|being|has|have|had|"
-                                r"hit|struck|\w+ed|що|який|яка|яке|які|де|что|который|которая|которое|которые|где)\b")
+                                r"hit|struck|\w+ed|що|який|яка|яке|які|де|что|который|которая|которое|которые|где|"
+                                r"strikes?|attacks?|удар\w*|атак\w*|обстр[іе]л\w*)\b")
 _LANGS = ("en", "uk", "ru")
 _MISSING = object()
 _SCAN_CHUNK = 20_000      # texts joined per regex pass in the batch path
@@ -87,6 +89,19 @@ _RU_ONLY = re.compile(r"[ыэъё]", re.I)
 _SENT_BREAK = re.compile(r"[.;!?:](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")      # the sentences of the background rule
 _DIGIT = re.compile(r"\d")
+#: A name in quotes right after the word for what it is: "стадіон «Шахтар»", 'спорткомплекс "Локомотив"'
+_NAME_AFTER = re.compile(r"[ \t]*[«„“\"]([^«»„“”\"\n]{1,60})[»“”\"]")
+_QUOTES = frozenset("«„“\"")
+#: who owns the place named in quotes: "КНП «Центральна міська лікарня» Бахмутської міської ради"
+_OWNER = re.compile(r"[»“”\"] ?[\w'\-]+(?:ської|цької|зької|ского|цкого|зкого) (?:міської|сільської|селищної|обласної|"
+                    r"районної|городского|сельского|поселкового|областного|районного) (?:військової |военной )?"
+                    r"(?:ради|адміністрації|совета|администрации)\b")
+#: A header that names the source before a colon: "Мэрия Горловки: ...", "КП «Сумиводоканал»: ..."
+_HEADER = re.compile(r"[^\n.;!?:]{1,60}?:(?=\s)")
+#: the words that may stand before who reports in such a header, besides names ("Kherson regional ...")
+_HEADER_ADJ = re.compile(r"regional|city|district|oblast|village|state|town|military|обласн\w*|міськ\w*|районн\w*|"
+                         r"сільськ\w*|селищн\w*|військов\w*|державн\w*|областн\w*|городск\w*|сельск\w*|"
+                         r"поселков\w*|военн\w*|государствен\w*")
 
 
 @contextmanager
@@ -418,6 +433,7 @@ class Classifier:
         self.window_after = int(ctx.get("window_after", 4))
         self.window_source = int(ctx.get("window_source", 3))
         self.source_categories = frozenset(ctx.get("source_categories", ()))
+        self.header_categories = frozenset(ctx.get("header_categories", ()))
         unknown = sorted(self.source_categories - set(self.category_ids))
         if unknown:
             raise ValueError(f"taxonomy: [contexts] source_categories names unknown categories {unknown}")
@@ -602,6 +618,10 @@ class Classifier:
         notes: list[str] = []
         if not hits:
             return ev, notes
+        if len(hits) > 1 and not _QUOTES.isdisjoint(norm):
+            self._cancel_names(hits, norm, shown)
+        if ":" in norm:
+            self._cancel_header(hits, norm, shown)
         # cancelling contexts
         for i, (st, en, t, _) in enumerate(hits):
             if t.kind in _SOURCES:
@@ -665,6 +685,61 @@ class Classifier:
                     if len(lst) < 3:
                         lst.append(f"text '{_snippet(shown, st, en)}' (term '{t.pattern}')")
         return ev, notes
+
+    def _cancel_names(self, hits: list[list], norm: str, shown: str) -> None:
+        """A name in quotes right after the word that says what the place is names that place: in
+        "стадион «Шахтёр»" or "спорткомплекс «Локомотив»" only the stadium and the sports complex count, not
+        the mine or the locomotive. A generic word before the quotes ("підприємство «Укрзалізниця»") leaves
+        the name its meaning. The council that owns a place so named is not hit with it ("КНП «Міська
+        лікарня» Бахмутської міської ради")."""
+        for h in hits:
+            t = h[2]
+            if t.kind not in self.order or t.yields:
+                continue
+            m = _NAME_AFTER.match(norm, h[1])
+            if m is None:
+                continue
+            why = f"a name: after '{_snippet(shown, h[0], h[1])}'"
+            for g in hits:
+                if m.start(1) <= g[0] and g[1] <= m.end(1) and g[2].kind in self.order and not g[3]:
+                    g[3] = why
+        for m in _OWNER.finditer(norm):
+            for g in hits:
+                if m.start() <= g[0] and g[1] <= m.end() and g[2].kind in self.order and not g[3]:
+                    g[3] = f"the owner of the place named before it ('{_snippet(shown, g[0], g[1])}')"
+
+    def _header_matters(self, hits, norm: str) -> bool:
+        """Whether :meth:`_cancel_header` can change anything in a text (the batch path's check)."""
+        if ":" not in norm or hits[0][0] > 60:
+            return False
+        m = _HEADER.match(norm)
+        return m is not None and any(st < m.end() and (self.header_categories.issuperset(t.categories)
+                                                         or not _QUOTES.isdisjoint(norm[:m.end()]))
+                                     for st, _e, t, *_ in hits if t.kind in self.order)
+
+    def _cancel_header(self, hits: list[list], norm: str, shown: str) -> None:
+        """A short header before a colon that names who reports ("Мэрия Горловки: ...", "АТ
+        «Запоріжжяобленерго»: графіки ...") is the source: an administration that opens it, or a company's
+        name in quotes in it, is not what was hit. What the header names otherwise counts ("Школа №5:
+        вибито вікна", "Удар по мерії Сум: ...")."""
+        m = _HEADER.match(norm)
+        if m is None or len(m.group().split()) > 8:
+            return
+        end = m.end()
+        quoted = [q.span(1) for q in re.finditer(r"[«„“\"]([^«»„“”\"]+)[»“”\"]", norm[:end])]
+        for h in hits:
+            if h[1] > end:
+                break
+            t = h[2]
+            if t.kind not in self.order or h[3]:
+                continue
+            # who reports opens the header ("Мэрия Горловки", "Харківська ОВА", "Ministry of Energy, update ..."),
+            # a headline tells what was hit ("Удар по мерії: ...", "Drone hits city council: ...")
+            opens = all(w[:1].isupper() or not w[:1].isalpha() or _HEADER_ADJ.fullmatch(w)
+                        for w in shown[:h[0]].split())
+            if ((opens and self.header_categories.issuperset(t.categories))
+                    or any(a <= h[0] and h[1] <= b for a, b in quoted)):
+                h[3] = f"a source of the report: the header '{_snippet(shown, 0, end)}'"
 
     @staticmethod
     def _background_marks(hits, norm: str, shown: str | None = None) -> tuple[list[int], dict[int, str]]:
@@ -814,7 +889,8 @@ class Classifier:
                     res[k] = ({}, [])
                 continue
             sh = shown[k]
-            if k in cued:                     # cancelling contexts or generic words: the per-text code
+            if k in cued or (len(hs) > 1 and not _QUOTES.isdisjoint(norms[k])) or self._header_matters(hs, norms[k]):
+                # cancelling contexts, generic words, names or a header: the per-text code
                 res[k] = self._evidence([[st, en, t, False] for st, en, t in hs], norms[k], sh)
                 continue
             ev: dict[str, list[str]] = {}
