@@ -89,9 +89,17 @@ _RU_ONLY = re.compile(r"[ыэъё]", re.I)
 _SENT_BREAK = re.compile(r"[.;!?:](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")      # the sentences of the background rule
 _DIGIT = re.compile(r"\d")
+_EVENT_SENT = re.compile(r"[.!?](?:\s|$)")   # the sentences of the event rule (a list over lines or ";" is one)
 #: A name in quotes right after the word for what it is: "стадіон «Шахтар»", 'спорткомплекс "Локомотив"'
 _NAME_AFTER = re.compile(r"[ \t]*[«„“\"]([^«»„“”\"\n]{1,60})[»“”\"]")
-_QUOTES = frozenset("«„“\"")
+_QUOTES = "«„“\""
+
+
+def _quoted(text: str) -> bool:
+    """Whether ``text`` has an opening quote (a substring search per quote: faster than a set of the text)."""
+    return any(q in text for q in _QUOTES)
+
+
 #: who owns the place named in quotes: "КНП «Центральна міська лікарня» Бахмутської міської ради"
 _OWNER = re.compile(r"[»“”\"] ?[\w'\-]+(?:ської|цької|зької|ского|цкого|зкого) (?:міської|сільської|селищної|обласної|"
                     r"районної|городского|сельского|поселкового|областного|районного) (?:військової |военной )?"
@@ -434,6 +442,10 @@ class Classifier:
         self.window_source = int(ctx.get("window_source", 3))
         self.source_categories = frozenset(ctx.get("source_categories", ()))
         self.header_categories = frozenset(ctx.get("header_categories", ()))
+        events = [normalize_text(w) for lang in self.LANGS for w in ctx.get("event", {}).get(lang, [])]
+        self._event_rx = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(
+            (re.escape(w.rstrip("*")) + (r"[\w']*" if w.endswith("*") else r"(?![\w'])") for w in events),
+            key=len, reverse=True)) + ")") if events else None
         unknown = sorted(self.source_categories - set(self.category_ids))
         if unknown:
             raise ValueError(f"taxonomy: [contexts] source_categories names unknown categories {unknown}")
@@ -618,7 +630,7 @@ class Classifier:
         notes: list[str] = []
         if not hits:
             return ev, notes
-        if len(hits) > 1 and not _QUOTES.isdisjoint(norm):
+        if len(hits) > 1 and _quoted(norm):
             self._cancel_names(hits, norm, shown)
         if ":" in norm:
             self._cancel_header(hits, norm, shown)
@@ -667,6 +679,8 @@ class Classifier:
                     break
         if any(h[2].kind == BACKGROUND for h in hits):
             self._cancel_background(hits, norm, shown)
+        if self._event_rx is not None:
+            self._cancel_eventless(hits, norm)
         specific = {c for _s, _e, t, cancelled in hits if t.kind in self.order and not cancelled
                     for c in t.categories if c not in t.yields} if any(h[2].yields for h in hits) else set()
         for st, en, t, cancelled in hits:
@@ -708,13 +722,19 @@ class Classifier:
                 if m.start() <= g[0] and g[1] <= m.end() and g[2].kind in self.order and not g[3]:
                     g[3] = f"the owner of the place named before it ('{_snippet(shown, g[0], g[1])}')"
 
+    def _rules_matter(self, hits, norm: str) -> bool:
+        """Whether the rules on names, headers or eventless sentences can change anything in a text of
+        several hits ``(start, end, term)`` (the batch path's check before the per-text code)."""
+        return (_quoted(norm) or self._header_matters(hits, norm)
+                or (self._event_rx is not None and self._event_sentences(hits, norm) is not None))
+
     def _header_matters(self, hits, norm: str) -> bool:
         """Whether :meth:`_cancel_header` can change anything in a text (the batch path's check)."""
         if ":" not in norm or hits[0][0] > 60:
             return False
         m = _HEADER.match(norm)
         return m is not None and any(st < m.end() and (self.header_categories.issuperset(t.categories)
-                                                         or not _QUOTES.isdisjoint(norm[:m.end()]))
+                                                         or _quoted(norm[:m.end()]))
                                      for st, _e, t, *_ in hits if t.kind in self.order)
 
     def _cancel_header(self, hits: list[list], norm: str, shown: str) -> None:
@@ -761,6 +781,38 @@ class Classifier:
         ends, marks = self._background_marks(hits, norm)
         sents = {bisect_right(ends, st) for st, _e, t, *_ in hits if t.kind in self.order}
         return bool(marks) and bool(sents & marks.keys()) and bool(sents - marks.keys())
+
+    def _event_sentences(self, hits, norm: str) -> tuple[list[int], set[int]] | None:
+        """(sentence ends, the sentences with live category hits) when those hits lie in more than one
+        sentence and not all in the first; else None (the event rule has nothing to weigh)."""
+        first = _EVENT_SENT.search(norm)
+        if first is None or not any(h[0] >= first.end() and h[2].kind in self.order for h in hits):
+            return None
+        ends = [m.end() for m in _EVENT_SENT.finditer(norm)]
+        sents = {bisect_right(ends, h[0]) for h in hits            # live hits (the batch path's have no h[3])
+                 if h[2].kind in self.order and not (len(h) > 3 and h[3])}
+        return (ends, sents) if len(sents) > 1 else None
+
+    def _cancel_eventless(self, hits: list[list], norm: str) -> None:
+        """A sentence after the first that tells of no attack or damage (no word of ``[contexts] event``:
+        hit, shelling, damaged, влучання, пошкоджено, обстрел ...) does not count when another sentence
+        of the text tells one and names what was hit: "A drone hit a substation in Kharkiv. Hospitals are
+        working on generators and schools have moved online." is energy only. The first sentence (a
+        headline, a record's lead, a tracker's row) always counts, and so do all sentences when none or all
+        of them tell an attack."""
+        found = self._event_sentences(hits, norm)
+        if found is None:
+            return
+        ends, sents = found
+        bounds = [0, *ends]
+        told = {k for k in sents
+                if self._event_rx.search(norm, bounds[k], ends[k] if k < len(ends) else len(norm))}
+        if not told or told == sents:
+            return
+        for h in hits:
+            k = bisect_right(ends, h[0])
+            if k and k not in told and h[2].kind in self.order and not h[3]:
+                h[3] = "no attack or damage told in its sentence"
 
     def _cancel_background(self, hits: list[list], norm: str, shown: str) -> None:
         """A sentence after the first that tells of an earlier event ("Earlier, in March, shelling
@@ -889,8 +941,8 @@ class Classifier:
                     res[k] = ({}, [])
                 continue
             sh = shown[k]
-            if k in cued or (len(hs) > 1 and not _QUOTES.isdisjoint(norms[k])) or self._header_matters(hs, norms[k]):
-                # cancelling contexts, generic words, names or a header: the per-text code
+            if k in cued or (len(hs) > 1 and self._rules_matter(hs, norms[k])):
+                # cancelling contexts, generic words, names, a header, eventless sentences: the per-text code
                 res[k] = self._evidence([[st, en, t, False] for st, en, t in hs], norms[k], sh)
                 continue
             ev: dict[str, list[str]] = {}

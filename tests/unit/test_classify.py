@@ -329,6 +329,12 @@ def test_names_negations_destinations_and_speakers(text, expected):
     ("A drone attack on a municipal bus injured the driver", ["transport"]),
     ("The hangar of an agricultural enterprise burned down with two tractors", ["food_agriculture"]),
     ("Drones targeted civilian cars on the Kherson-Mykolaiv highway", []),
+    # a later sentence that tells no attack does not count beside one that does; the first always counts
+    ("A drone hit a substation in Kharkiv. Hospitals are working on generators and schools have moved online.",
+     ["energy"]),
+    ("Удар по Харкову пошкодив підстанцію. Школи перейшли на дистанційне навчання.", ["energy"]),
+    ("Школа №3 у Херсоні. Уламки ракети пошкодили дах і вікна.", ["education"]),
+    ("Hospitals reopened on Monday. Schools have moved online.", ["education", "health"]),
 ])
 def test_names_headers_fields_and_legal_wording(text, expected):
     assert cats(text) == expected
