@@ -334,7 +334,14 @@ def test_names_negations_destinations_and_speakers(text, expected):
      ["energy"]),
     ("Удар по Харкову пошкодив підстанцію. Школи перейшли на дистанційне навчання.", ["energy"]),
     ("Школа №3 у Херсоні. Уламки ракети пошкодили дах і вікна.", ["education"]),
-    ("Hospitals reopened on Monday. Schools have moved online.", ["education", "health"]),
+    ("Hospitals reopened on Monday. Schools resumed classes.", ["education", "health"]),
+    # schoolchildren, school years and classes moved online are not schools hit; medics who treat are not hit
+    ("Two schoolchildren were killed in the strike on a residential block", ["residential"]),
+    ("Внаслідок удару загинули двоє школярів", []),
+    ("Школи перейшли на дистанційне навчання", []),
+    ("Удар пошкодив школу, учні перейшли на дистанційне навчання", ["education"]),
+    ("A drone hit a car in Kherson. Doctors are fighting for the life of the driver.", []),
+    ("Paramedics treated five people at the scene after a strike on a shop.", ["commercial"]),
 ])
 def test_names_headers_fields_and_legal_wording(text, expected):
     assert cats(text) == expected
