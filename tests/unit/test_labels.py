@@ -26,12 +26,14 @@ EXPECTED = {
     "ru_dev.csv", "ru_test.csv", "en_test.csv", "en_dev.csv", "en_test2.csv", "uk_dev2.csv", "uk_test2.csv",
     "ru_dev2.csv", "ru_test2.csv",
     *(f"{lang}_{split}{rnd}.csv" for rnd in (3, 4) for lang in ("en", "uk", "ru") for split in ("dev", "test")),
+    "en_dev5.csv", "en_test5.csv",
 }
 MIN_ROWS = {"cir_test.csv": 300, "cir_dev.csv": 200, "acled_test.csv": 150, "uk_test.csv": 140,
             "ru_test.csv": 140, "uk_dev.csv": 60, "ru_dev.csv": 60, "en_test.csv": 100, "en_dev.csv": 200,
             "en_test2.csv": 160, "uk_dev2.csv": 160, "ru_dev2.csv": 160, "uk_test2.csv": 110, "ru_test2.csv": 110,
             **{f"{lang}_{split}3.csv": 120 for lang in ("en", "uk", "ru") for split in ("dev", "test")},
-            **{f"{lang}_{split}4.csv": 100 for lang in ("en", "uk", "ru") for split in ("dev", "test")}}
+            **{f"{lang}_{split}4.csv": 100 for lang in ("en", "uk", "ru") for split in ("dev", "test")},
+            "en_dev5.csv": 100, "en_test5.csv": 100}
 
 
 def read(path: Path) -> list[dict[str, str]]:
