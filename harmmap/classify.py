@@ -74,6 +74,7 @@ _PUNCT_IN_GAP = re.compile(r"[^\w\s'\-«»\"“”„]|\s-\s")
 _SOURCE_GAP_CLAUSE = re.compile(r"\b(?:that|which|who|whom|where|when|what|was|were|is|are|been|being|has|have|had|"
                                 r"hit|struck|\w+ed|що|який|яка|яке|які|де|что|который|которая|которое|которые|где|"
                                 r"strikes?|attacks?|удар\w*|атак\w*|обстр[іе]л\w*)\b")
+_AUX_END = re.compile(r"\s(?:has|have|had)\s$")
 _LANGS = ("en", "uk", "ru")
 _MISSING = object()
 _SCAN_CHUNK = 20_000      # texts joined per regex pass in the batch path
@@ -90,6 +91,8 @@ _SENT_BREAK = re.compile(r"[.;!?:](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")      # the sentences of the background rule
 _DIGIT = re.compile(r"\d")
 _EVENT_SENT = re.compile(r"[.!?](?:\s|$)")   # the sentences of the event rule (a list over lines or ";" is one)
+#: a field of a structured record ("Insured property: ...", "Тип події: ...")
+_FIELD = re.compile(r"(?:^|[\s;|.(])[^\W\d_][\w'\-]*(?: [\w'\-]+){0,2}:\s")
 #: A name in quotes right after the word for what it is: "стадіон «Шахтар»", 'спорткомплекс "Локомотив"'
 _NAME_AFTER = re.compile(r"[ \t]*[«„“\"]([^«»„“”\"\n]{1,60})[»“”\"]")
 _QUOTES = "«„“\""
@@ -723,10 +726,12 @@ class Classifier:
                     g[3] = f"the owner of the place named before it ('{_snippet(shown, g[0], g[1])}')"
 
     def _rules_matter(self, hits, norm: str) -> bool:
-        """Whether the rules on names, headers or eventless sentences can change anything in a text of
-        several hits ``(start, end, term)`` (the batch path's check before the per-text code)."""
-        return (_quoted(norm) or self._header_matters(hits, norm)
-                or (self._event_rx is not None and self._event_sentences(hits, norm) is not None))
+        """Whether the rules on headers, names or eventless sentences can change anything in a text with the
+        hits ``(start, end, term)`` (the batch path's check before the per-text code)."""
+        if self._header_matters(hits, norm):
+            return True
+        return len(hits) > 1 and (_quoted(norm) or (self._event_rx is not None
+                                                     and self._event_sentences(hits, norm) is not None))
 
     def _header_matters(self, hits, norm: str) -> bool:
         """Whether :meth:`_cancel_header` can change anything in a text (the batch path's check)."""
@@ -743,7 +748,7 @@ class Classifier:
         name in quotes in it, is not what was hit. What the header names otherwise counts ("Школа №5:
         вибито вікна", "Удар по мерії Сум: ...")."""
         m = _HEADER.match(norm)
-        if m is None or len(m.group().split()) > 8:
+        if m is None or len(m.group().split()) > 10:
             return
         end = m.end()
         quoted = [q.span(1) for q in re.finditer(r"[«„“\"]([^«»„“”\"]+)[»“”\"]", norm[:end])]
@@ -788,6 +793,9 @@ class Classifier:
         first = _EVENT_SENT.search(norm)
         if first is None or not any(h[0] >= first.end() and h[2].kind in self.order for h in hits):
             return None
+        fields = _FIELD.finditer(norm)
+        if next(fields, None) is not None and next(fields, None) is not None:
+            return None                   # a structured record: its damage is told in a field of its own
         ends = [m.end() for m in _EVENT_SENT.finditer(norm)]
         sents = {bisect_right(ends, h[0]) for h in hits            # live hits (the batch path's have no h[3])
                  if h[2].kind in self.order and not (len(h) > 3 and h[3])}
@@ -799,7 +807,8 @@ class Classifier:
         of the text tells one and names what was hit: "A drone hit a substation in Kharkiv. Hospitals are
         working on generators and schools have moved online." is energy only. The first sentence (a
         headline, a record's lead, a tracker's row) always counts, and so do all sentences when none or all
-        of them tell an attack."""
+        of them tell an attack, and all sentences of a structured record (two or more "Field: " labels, whose
+        damage has a field of its own)."""
         found = self._event_sentences(hits, norm)
         if found is None:
             return
@@ -842,6 +851,8 @@ class Classifier:
             if h[2].kind in _NOT_TERMS:
                 continue
             gap = norm[h[1]:st] if after else norm[en:h[0]]
+            if after:
+                gap = _AUX_END.sub(" ", gap)  # "the prosecutor's office has opened"
             if (h[3] is False and set(h[2].categories) <= self.source_categories
                     and len(gap.split()) <= self.window_source and not _PUNCT_IN_GAP.search(gap)
                     and not _SOURCE_GAP_CLAUSE.search(gap)):
@@ -941,7 +952,7 @@ class Classifier:
                     res[k] = ({}, [])
                 continue
             sh = shown[k]
-            if k in cued or (len(hs) > 1 and self._rules_matter(hs, norms[k])):
+            if k in cued or self._rules_matter(hs, norms[k]):
                 # cancelling contexts, generic words, names, a header, eventless sentences: the per-text code
                 res[k] = self._evidence([[st, en, t, False] for st, en, t in hs], norms[k], sh)
                 continue

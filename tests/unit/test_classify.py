@@ -342,6 +342,18 @@ def test_names_negations_destinations_and_speakers(text, expected):
     ("Удар пошкодив школу, учні перейшли на дистанційне навчання", ["education"]),
     ("A drone hit a car in Kherson. Doctors are fighting for the life of the driver.", []),
     ("Paramedics treated five people at the scene after a strike on a shop.", ["commercial"]),
+    # a structured record tells its damage in a field of its own: the event rule leaves it alone
+    ("Loss notice no. 87. Insured property: pharmacy at 14 Soborna St. Cause of loss: a drone struck the "
+     "adjacent oil depot. Damage: glazing destroyed.", ["health", "industrial"]),
+    # an auxiliary before the attribution; a firm, a tram depot, a smelting shop; fields, homes and generators
+    ("The regional prosecutor's office has opened proceedings over the shelling of a Red Cross convoy",
+     ["humanitarian"]),
+    ("DTEK, Ukraine's largest private energy firm, said its thermal power plant was damaged", ["energy"]),
+    ("The projectile hit the roof of the tram depot, damaging 11 trams", ["transport"]),
+    ("Russian forces advanced through fields west of Selydove", []),
+    ("Our church lost its dome; the parishioners had just gone home", ["cultural_religious"]),
+    ("A drone hit a non-residential building in Velykyi Burluk", []),
+    ("The power went off; the pharmacy worked on a generator", []),
 ])
 def test_names_headers_fields_and_legal_wording(text, expected):
     assert cats(text) == expected
@@ -473,7 +485,7 @@ def test_evaluate_dev_sets_meet_targets():
     labels = ROOT / "data" / "labels"
     for name, target in (("uk_dev.csv", 0.85), ("ru_dev.csv", 0.85), ("en_dev.csv", 0.90), ("uk_dev2.csv", 0.85),
                          ("ru_dev2.csv", 0.85), ("en_dev3.csv", 0.90), ("uk_dev3.csv", 0.85), ("ru_dev3.csv", 0.85),
-                         ("en_dev4.csv", 0.90), ("uk_dev4.csv", 0.85), ("ru_dev4.csv", 0.85)):
+                         ("en_dev4.csv", 0.90), ("uk_dev4.csv", 0.85), ("ru_dev4.csv", 0.85), ("en_dev5.csv", 0.90)):
         if (labels / name).exists():
             assert evaluate(load_labels(labels / name))["classifier"]["micro_f1"] >= target, name
 
