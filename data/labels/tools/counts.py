@@ -1,7 +1,7 @@
 """Print the per-category counts tables of LABELLING.md (markdown). Run from the repository root:
 python data/labels/tools/counts.py              # the first two rounds
 python data/labels/tools/counts.py --third      # the third round
-python data/labels/tools/counts.py --fourth     # the fourth round"""
+python data/labels/tools/counts.py --fourth     # the fourth round (with en_dev5, en_test5)"""
 
 import csv
 import sys
@@ -15,7 +15,8 @@ FILES = ["cir_dev.csv", "cir_test.csv", "acled_test.csv", "uk_dev.csv", "uk_test
 if "--third" in sys.argv[1:]:
     FILES = [f"{lang}_{split}3.csv" for lang in ("en", "uk", "ru") for split in ("dev", "test")]
 if "--fourth" in sys.argv[1:]:
-    FILES = [f"{lang}_{split}4.csv" for lang in ("en", "uk", "ru") for split in ("dev", "test")]
+    FILES = [f"{lang}_{split}4.csv" for lang in ("en", "uk", "ru") for split in ("dev", "test")] + [
+        "en_dev5.csv", "en_test5.csv"]
 CATS = ["education", "health", "residential", "food_agriculture", "energy", "water", "gas_heating",
         "transport", "commercial", "industrial", "cultural_religious", "administrative", "recreation",
         "humanitarian", "unclassified"]
