@@ -74,6 +74,8 @@ _PUNCT_IN_GAP = re.compile(r"[^\w\s'\-«»\"“”„]|\s-\s")
 _SOURCE_GAP_CLAUSE = re.compile(r"\b(?:that|which|who|whom|where|when|what|was|were|is|are|been|being|has|have|had|"
                                 r"hit|struck|\w+ed|що|який|яка|яке|які|де|что|который|которая|которое|которые|где|"
                                 r"strikes?|attacks?|удар\w*|атак\w*|обстр[іе]л\w*)\b")
+#: the name of a field, up to three words before its colon
+_FIELD_NAME = re.compile(r"[^\W\d_][\w'\-]*(?: [\w'\-]+){0,2}\Z")
 _AUX_END = re.compile(r"\s(?:has|have|had)\s$")
 _LANGS = ("en", "uk", "ru")
 _MISSING = object()
@@ -91,8 +93,6 @@ _SENT_BREAK = re.compile(r"[.;!?:](?:\s|$)|\n")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)|\n")      # the sentences of the background rule
 _DIGIT = re.compile(r"\d")
 _EVENT_SENT = re.compile(r"[.!?](?:\s|$)")   # the sentences of the event rule (a list over lines or ";" is one)
-#: a field of a structured record ("Insured property: ...", "Тип події: ...")
-_FIELD = re.compile(r"(?:^|[\s;|.(])[^\W\d_][\w'\-]*(?: [\w'\-]+){0,2}:\s")
 #: A name in quotes right after the word for what it is: "стадіон «Шахтар»", 'спорткомплекс "Локомотив"'
 _NAME_AFTER = re.compile(r"[ \t]*[«„“\"]([^«»„“”\"\n]{1,60})[»“”\"]")
 _QUOTES = "«„“\""
@@ -445,10 +445,17 @@ class Classifier:
         self.window_source = int(ctx.get("window_source", 3))
         self.source_categories = frozenset(ctx.get("source_categories", ()))
         self.header_categories = frozenset(ctx.get("header_categories", ()))
-        events = [normalize_text(w) for lang in self.LANGS for w in ctx.get("event", {}).get(lang, [])]
-        self._event_rx = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(
-            (re.escape(w.rstrip("*")) + (r"[\w']*" if w.endswith("*") else r"(?![\w'])") for w in events),
-            key=len, reverse=True)) + ")") if events else None
+        values = "|".join(re.escape(v) for v in sorted(ctx.get("empty_values", []), key=len, reverse=True))
+        self._empty_field = re.compile(rf":[ \t]*(?:{values})?[ \t]*(?=[;|]|$)" if values else r":[ \t]*(?=[;|]|$)")
+        events = _Trie()
+        for lang in self.LANGS:
+            for w in ctx.get("event", {}).get(lang, []):
+                events.add(_tokens(normalize_text(w)))
+        body = events.regex()
+        # as the term scan: a word start, one of the first characters, then the trie
+        heads = "".join(re.escape(t) for t in sorted(events.children)) if all(
+            len(t) == 1 for t in events.children) else ""
+        self._event_rx = re.compile(r"(?<![\w'])" + (f"(?=[{heads}])" if heads else "") + body) if body else None
         unknown = sorted(self.source_categories - set(self.category_ids))
         if unknown:
             raise ValueError(f"taxonomy: [contexts] source_categories names unknown categories {unknown}")
@@ -637,6 +644,7 @@ class Classifier:
             self._cancel_names(hits, norm, shown)
         if ":" in norm:
             self._cancel_header(hits, norm, shown)
+            self._cancel_empty_fields(hits, norm)
         # cancelling contexts
         for i, (st, en, t, _) in enumerate(hits):
             if t.kind in _SOURCES:
@@ -728,10 +736,25 @@ class Classifier:
     def _rules_matter(self, hits, norm: str) -> bool:
         """Whether the rules on headers, names or eventless sentences can change anything in a text with the
         hits ``(start, end, term)`` (the batch path's check before the per-text code)."""
-        if self._header_matters(hits, norm):
+        if self._header_matters(hits, norm) or (":" in norm and self._empty_field.search(norm)):
             return True
-        return len(hits) > 1 and (_quoted(norm) or (self._event_rx is not None
-                                                     and self._event_sentences(hits, norm) is not None))
+        if len(hits) < 2:
+            return False
+        if _quoted(norm) and (_OWNER.search(norm) or any(
+                _NAME_AFTER.match(norm, h[1]) for h in hits if h[2].kind in self.order and not h[2].yields)):
+            return True
+        return self._event_rx is not None and self._eventless(hits, norm) is not None
+
+    def _cancel_empty_fields(self, hits: list[list], norm: str) -> None:
+        """A field of a structured row whose value is empty or "no" (``[contexts] empty_values``) names no
+        target: "residential: no; education: no; energy: yes" is energy only."""
+        for m in self._empty_field.finditer(norm):
+            name = _FIELD_NAME.search(norm, max(0, m.start() - 60), m.start())
+            if name is None:
+                continue
+            for h in hits:
+                if name.start() <= h[0] and h[1] <= m.start() and h[2].kind in self.order and not h[3]:
+                    h[3] = "a field with no value"
 
     def _header_matters(self, hits, norm: str) -> bool:
         """Whether :meth:`_cancel_header` can change anything in a text (the batch path's check)."""
@@ -787,19 +810,26 @@ class Classifier:
         sents = {bisect_right(ends, st) for st, _e, t, *_ in hits if t.kind in self.order}
         return bool(marks) and bool(sents & marks.keys()) and bool(sents - marks.keys())
 
-    def _event_sentences(self, hits, norm: str) -> tuple[list[int], set[int]] | None:
-        """(sentence ends, the sentences with live category hits) when those hits lie in more than one
-        sentence and not all in the first; else None (the event rule has nothing to weigh)."""
+    def _eventless(self, hits, norm: str) -> tuple[list[int], set[int]] | None:
+        """(sentence ends, the sentences whose hits the event rule cancels) or None when it cancels none:
+        see :meth:`_cancel_eventless`. ``hits`` as :meth:`_evidence` takes them or as the batch path's
+        ``(start, end, term)``."""
         first = _EVENT_SENT.search(norm)
         if first is None or not any(h[0] >= first.end() and h[2].kind in self.order for h in hits):
             return None
-        fields = _FIELD.finditer(norm)
-        if next(fields, None) is not None and next(fields, None) is not None:
+        if norm.count(": ") > 1:
             return None                   # a structured record: its damage is told in a field of its own
         ends = [m.end() for m in _EVENT_SENT.finditer(norm)]
         sents = {bisect_right(ends, h[0]) for h in hits            # live hits (the batch path's have no h[3])
                  if h[2].kind in self.order and not (len(h) > 3 and h[3])}
-        return (ends, sents) if len(sents) > 1 else None
+        if len(sents) < 2:
+            return None
+        search, n = self._event_rx.search, len(ends)
+        told = {k for k in sents if search(norm, ends[k - 1] if k else 0, ends[k] if k < n else len(norm))}
+        if not told or told == sents:
+            return None
+        quiet = sents - told - {0}
+        return (ends, quiet) if quiet else None
 
     def _cancel_eventless(self, hits: list[list], norm: str) -> None:
         """A sentence after the first that tells of no attack or damage (no word of ``[contexts] event``:
@@ -809,18 +839,12 @@ class Classifier:
         headline, a record's lead, a tracker's row) always counts, and so do all sentences when none or all
         of them tell an attack, and all sentences of a structured record (two or more "Field: " labels, whose
         damage has a field of its own)."""
-        found = self._event_sentences(hits, norm)
+        found = self._eventless(hits, norm)
         if found is None:
             return
-        ends, sents = found
-        bounds = [0, *ends]
-        told = {k for k in sents
-                if self._event_rx.search(norm, bounds[k], ends[k] if k < len(ends) else len(norm))}
-        if not told or told == sents:
-            return
+        ends, quiet = found
         for h in hits:
-            k = bisect_right(ends, h[0])
-            if k and k not in told and h[2].kind in self.order and not h[3]:
+            if bisect_right(ends, h[0]) in quiet and h[2].kind in self.order and not h[3]:
                 h[3] = "no attack or damage told in its sentence"
 
     def _cancel_background(self, hits: list[list], norm: str, shown: str) -> None:

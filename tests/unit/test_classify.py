@@ -354,6 +354,10 @@ def test_names_negations_destinations_and_speakers(text, expected):
     ("Our church lost its dome; the parishioners had just gone home", ["cultural_religious"]),
     ("A drone hit a non-residential building in Velykyi Burluk", []),
     ("The power went off; the pharmacy worked on a generator", []),
+    # broken windows and roofs tell damage; a school left without windows is damaged, not without power
+    ("A drone hit a house in Kharkiv. The school across the street lost its windows.", ["education", "residential"]),
+    ("Дрон влучив у будинок. Школа залишилася без вікон.", ["education", "residential"]),
+    ("Школа залишилася без світла", []),
 ])
 def test_names_headers_fields_and_legal_wording(text, expected):
     assert cats(text) == expected
