@@ -724,14 +724,17 @@ class Classifier:
             m = _NAME_AFTER.match(norm, h[1])
             if m is None:
                 continue
-            why = f"a name: after '{_snippet(shown, h[0], h[1])}'"
-            for g in hits:
-                if m.start(1) <= g[0] and g[1] <= m.end(1) and g[2].kind in self.order and not g[3]:
-                    g[3] = why
+            self._cancel_span(hits, m.start(1), m.end(1), f"a name: after '{_snippet(shown, h[0], h[1])}'")
         for m in _OWNER.finditer(norm):
-            for g in hits:
-                if m.start() <= g[0] and g[1] <= m.end() and g[2].kind in self.order and not g[3]:
-                    g[3] = f"the owner of the place named before it ('{_snippet(shown, g[0], g[1])}')"
+            self._cancel_span(hits, m.start(), m.end(),
+                              lambda g: f"the owner of the place named before it ('{_snippet(shown, g[0], g[1])}')")
+
+    def _cancel_span(self, hits: list[list], start: int, end: int, why) -> None:
+        """Mark the counted category hits within ``norm[start:end]`` as not counted, for the reason ``why``
+        (a string, or a function of the hit that returns one)."""
+        for g in hits:
+            if start <= g[0] and g[1] <= end and g[2].kind in self.order and not g[3]:
+                g[3] = why(g) if callable(why) else why
 
     def _rules_matter(self, hits, norm: str) -> bool:
         """Whether the rules on headers, names or eventless sentences can change anything in a text with the
@@ -752,9 +755,7 @@ class Classifier:
             name = _FIELD_NAME.search(norm, max(0, m.start() - 60), m.start())
             if name is None:
                 continue
-            for h in hits:
-                if name.start() <= h[0] and h[1] <= m.start() and h[2].kind in self.order and not h[3]:
-                    h[3] = "a field with no value"
+            self._cancel_span(hits, name.start(), m.start(), "a field with no value")
 
     def _header_matters(self, hits, norm: str) -> bool:
         """Whether :meth:`_cancel_header` can change anything in a text (the batch path's check)."""
