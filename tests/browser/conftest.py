@@ -230,6 +230,14 @@ def pick(page, box, name: str, done, what: str, *, typed: str | None = None, clo
                 page.keyboard.press("Escape")
         return done()
     wait_until(once, what, timeout)
+    if close:
+        # a list left open (the Escape landed in a rerun that opened it again) hides the rest of the page from
+        # role queries, and can cover what is clicked next
+        def closed():
+            if page.get_by_role("listbox").count():
+                page.keyboard.press("Escape")
+            return not page.get_by_role("listbox").count()
+        wait_until(closed, "the drop-down list closed", timeout)
 
 
 @functools.lru_cache(maxsize=1)

@@ -106,7 +106,9 @@ def test_time_from_streamlit_run_to_a_visible_map(tmp_path, browser, artifacts):
             pg = ctx.new_page()
             pg.set_default_timeout(120_000)
             pg.goto(srv.url + "/")
-            wait_map(pg, "Incidents per hexagon")
+            # a measurement, not a timed assertion: the first run builds the demo store while other tests load
+            # the machine, so the wait is generous
+            wait_map(pg, "Incidents per hexagon", timeout=240)
             timings[run] = round(time.monotonic() - srv.started, 2)
             ctx.close()
         finally:
