@@ -122,9 +122,54 @@ def _migrations(pg: bool) -> list[tuple[int, str, list[str]]]:
         f"search = {search_expr('incidents.')}",
         patch_overrides_sql(d),
     ]
+    v4 = facts_ddl() if pg else []    # DuckDB reads only the columns a query names: it needs no narrow copy
     return [(1, "incidents, overrides, override_audit, datasets", v1),
             (2, "datasets.synthetic and sha256; indexes", v2),
-            (3, "category bitmask, override flag and lower-cased search text on incidents", v3)]
+            (3, "category bitmask, override flag and lower-cased search text on incidents", v3),
+            (4, "PostgreSQL: incident_facts, the aggregated columns kept in step by triggers", v4)]
+
+
+#: The columns of ``incident_facts`` (PostgreSQL): what the page's aggregates and their usual filters read,
+#: fixed-width ones first. A row of the incidents table carries its texts (about 0.8 KB with real
+#: descriptions, evidence and links), which a scan reads and steps over; the narrow copy is read instead.
+FACT_COLUMNS = ["date", "eff_mask", "fatalities", "lon", "lat", "category_confidence", "has_override",
+                *schema.H3_COLUMNS, "admin1", "source", "duplicate_of", "incident_id"]
+
+
+def facts_ddl() -> list[str]:
+    """PostgreSQL: create ``incident_facts``, fill it from the incidents and keep it in step with one statement
+    trigger per kind of write (inserted, updated and deleted rows come as transition tables, so a load of a
+    million rows costs one INSERT ... SELECT, not a million trigger calls). The triggers run inside the writing
+    transaction: a reader sees both tables at the same moment, whichever instance wrote."""
+    cols = ", ".join(FACT_COLUMNS)
+    ddl = ", ".join(f"{c} {'BOOLEAN' if c == 'has_override' else 'BIGINT' if c == 'eff_mask' else _sql_type(c, True)}"
+                    for c in FACT_COLUMNS)
+
+    def function(name: str, body: str) -> str:
+        # the search path is fixed when the function is made: the schema of this store, whoever writes
+        return (f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ "
+                f"BEGIN {body} RETURN NULL; END $$")
+    insert = f"INSERT INTO incident_facts ({cols}) SELECT {cols} FROM new_rows;"
+    delete = "DELETE FROM incident_facts f USING old_rows o WHERE f.incident_id = o.incident_id;"
+    return [
+        f"CREATE TABLE incident_facts ({ddl})",
+        f"INSERT INTO incident_facts ({cols}) SELECT {cols} FROM incidents",
+        "ALTER TABLE incident_facts ADD PRIMARY KEY (incident_id)",
+        "CREATE INDEX incident_facts_date_idx ON incident_facts (date)",
+        function("harmmap_facts_insert", insert),
+        function("harmmap_facts_update", delete + " " + insert),
+        function("harmmap_facts_delete", delete),
+        function("harmmap_facts_truncate", "TRUNCATE incident_facts;"),
+        "CREATE TRIGGER incidents_facts_insert AFTER INSERT ON incidents REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION harmmap_facts_insert()",
+        "CREATE TRIGGER incidents_facts_update AFTER UPDATE ON incidents REFERENCING OLD TABLE AS old_rows "
+        "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION harmmap_facts_update()",
+        "CREATE TRIGGER incidents_facts_delete AFTER DELETE ON incidents REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION harmmap_facts_delete()",
+        "CREATE TRIGGER incidents_facts_truncate AFTER TRUNCATE ON incidents "
+        "FOR EACH STATEMENT EXECUTE FUNCTION harmmap_facts_truncate()",
+        "ANALYZE incident_facts",
+    ]
 
 
 @dataclass(frozen=True)
@@ -254,8 +299,8 @@ def polygon_bounds(wkt: str):
     return geom, geom.bounds
 
 
-def where(f: Filters, d: Dialect, *, spatial: bool = True, bits: dict[str, int] | None = None
-          ) -> tuple[str, list]:
+def where(f: Filters, d: Dialect, *, spatial: bool = True, bits: dict[str, int] | None = None,
+          lonlat: bool = False) -> tuple[str, list]:
     """Filters -> a WHERE condition on ``v`` (the effective view, or the incidents table when
     ``bits`` is given) and its parameters.
 
@@ -263,6 +308,8 @@ def where(f: Filters, d: Dialect, *, spatial: bool = True, bits: dict[str, int] 
     its bounding box is still applied here so that the caller gets only candidates.
     With ``bits`` (category -> bit, see :meth:`SqlStore._bits`) categories are tested on the stored
     effective bitmask and text on the stored lower-cased search column: no list, no join, no lower().
+    With ``lonlat`` a box is tested on ``v.lon`` and ``v.lat`` on PostgreSQL too (``incident_facts`` has no
+    geometry; for points the two tests are the same).
     """
     conds: list[str] = []
     params: list = []
@@ -321,7 +368,7 @@ def where(f: Filters, d: Dialect, *, spatial: bool = True, bits: dict[str, int] 
         else:
             boxes.append(bounds)
     for b in boxes:
-        if d.name == "postgis":
+        if d.name == "postgis" and not lonlat:
             conds.append("v.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)")
             params += list(b)
         else:
@@ -567,6 +614,11 @@ class SqlStore:
     def _v(self) -> str:
         return effective_view(self.dialect)
 
+    def _agg_src(self, filters: Filters) -> str:
+        """The relation (as ``v``) that the page's aggregates scan under ``filters`` in their bitmask form:
+        the incidents table here; PostgreSQL reads its narrow copy where the filters allow."""
+        return "incidents v"
+
     def _bits(self) -> dict[str, int] | None:
         """Category -> bit of the stored masks; None when some category has no bit (more than
         63 categories), and the reads fall back to the list columns and the effective view."""
@@ -588,7 +640,7 @@ class SqlStore:
             kept = self._kept(self._oblast_key(filters, bits), self._data_version())
             if kept is not None:
                 return int(pd.to_numeric(kept["n"]).sum())
-        src = "incidents v" if bits is not None else self._v()
+        src = self._agg_src(filters) if bits is not None else self._v()
         df = self._fetch(f"SELECT count(*) AS n FROM {src} WHERE {{where}}", [], filters, bits)
         return int(df["n"].iloc[0])
 
@@ -794,17 +846,18 @@ class SqlStore:
         groups each key is a conditional count over the stored masks: no list is unnested, no row
         joined, and an incident counts once per key it belongs to."""
         d = self.dialect
+        src = self._agg_src(filters)
         if by in (None, "admin1", "source"):
             key = f"v.{by}" if by else "CAST(NULL AS TEXT)"
             if freq:
                 sql = (f"SELECT {d.trunc(freq, 's.day')} AS period, s.key AS key, sum(s.n) AS incidents, "
                        f"COALESCE(sum(s.f), 0) AS fatalities FROM (SELECT v.date AS day, {key} AS key, "
-                       f"count(*) AS n, sum(v.fatalities) AS f FROM incidents v WHERE {{where}} "
+                       f"count(*) AS n, sum(v.fatalities) AS f FROM {src} WHERE {{where}} "
                        f"GROUP BY v.date, {key}) s WHERE s.day IS NOT NULL "
                        f"GROUP BY {d.trunc(freq, 's.day')}, s.key ORDER BY period, key")
             else:
                 sql = (f"SELECT {key} AS key, count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities "
-                       f"FROM incidents v WHERE {{where}} GROUP BY {key} ORDER BY incidents DESC, key")
+                       f"FROM {src} WHERE {{where}} GROUP BY {key} ORDER BY incidents DESC, key")
             return _agg_frame(self._fetch(sql, [], filters, bits), period=bool(freq))
         keys = self._key_masks(bits, by)
         # stage 1 groups by (period, mask): at most periods x distinct masks groups, however many rows;
@@ -816,11 +869,11 @@ class SqlStore:
             # stage 1 by (period, mask), not (day, mask): a seventh of the groups for weeks (0.28 s
             # instead of 0.66 s over 10M rows); the truncation per row costs less than the groups
             sql = (f"SELECT s.period AS period, {spread} FROM (SELECT {d.trunc(freq, 'v.date')} AS period, "
-                   f"v.eff_mask AS m, count(*) AS n, sum(v.fatalities) AS f FROM incidents v WHERE {{where}} "
+                   f"v.eff_mask AS m, count(*) AS n, sum(v.fatalities) AS f FROM {src} WHERE {{where}} "
                    f"AND v.date IS NOT NULL GROUP BY 1, 2) s GROUP BY s.period")
         else:
             sql = (f"SELECT {spread} FROM (SELECT v.eff_mask AS m, count(*) AS n, sum(v.fatalities) AS f "
-                   f"FROM incidents v WHERE {{where}} GROUP BY v.eff_mask) s")
+                   f"FROM {src} WHERE {{where}} GROUP BY v.eff_mask) s")
         wide = self._fetch(sql, [], filters, bits)
         k, rows = len(keys), len(wide)
 
@@ -849,10 +902,11 @@ class SqlStore:
         """Hexagon counts and top category from one scan grouped by cell, with one conditional
         count per category; the top category is then picked in numpy (rules as in SQL below)."""
         keys = self._key_masks(bits, "category")
+        src = self._agg_src(filters)
         per = ", ".join(f"{self.dialect.bit_count('v.eff_mask', int(m).bit_length() - 1)} AS n{i}"
                         for i, (_k, m) in enumerate(keys))
         sql = (f"SELECT {h} AS h3, count(*) AS incidents, COALESCE(sum(v.fatalities), 0) AS fatalities, {per} "
-               f"FROM incidents v WHERE {{where}} AND {h} <> 0 GROUP BY {h}")
+               f"FROM {src} WHERE {{where}} AND {h} <> 0 GROUP BY {h}")
         wide = self._fetch(sql, [], filters, bits)
         names = np.array([k for k, _ in keys], dtype=object)
         counts = np.column_stack([pd.to_numeric(wide[f"n{i}"]).fillna(0).to_numpy(dtype="int64")
@@ -937,7 +991,7 @@ class SqlStore:
         kept = self._kept(key, version)
         if kept is not None:
             return kept
-        src = "incidents v" if bits is not None else self._v()
+        src = self._agg_src(filters) if bits is not None else self._v()
         df = self._fetch(self._PER_OBLAST.format(src=src), [], filters, bits)
         self._keep(key, version, df)
         return df

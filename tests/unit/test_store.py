@@ -527,8 +527,11 @@ def test_upgrade_from_v2_fills_masks_with_overrides(store_url):
     if store_url.startswith("postgresql://"):
         import psycopg
 
+        undo_v4 = [*(f"DROP TRIGGER incidents_facts_{w} ON incidents" for w in ("insert", "update", "delete", "truncate")),
+                   *(f"DROP FUNCTION harmmap_facts_{w}()" for w in ("insert", "update", "delete", "truncate")),
+                   "DROP TABLE incident_facts"]
         with psycopg.connect(store_url, autocommit=True) as con:
-            for q in drop:
+            for q in undo_v4 + drop:
                 con.execute(q)
     else:
         con = duckdb.connect(store_url)
@@ -610,6 +613,60 @@ def test_duckdb_settings_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HARMMAP_DUCKDB_MEMORY", "lots")
     with pytest.raises(StoreError, match="HARMMAP_DUCKDB_MEMORY"):
         open_store(str(tmp_path / "b.duckdb"))
+
+
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+def test_postgis_facts_follow_every_write_and_answer_as_the_table(store_url, monkeypatch):
+    """PostgreSQL's page aggregates read incident_facts, a narrow copy that triggers keep in step: after a load,
+    a reload with changes, an override, a reclassification, a duplicate link and a deletion it holds exactly the
+    table's columns, and every aggregate answers as it does from the table."""
+    import psycopg
+
+    s = open_store(store_url)
+    cols = ", ".join(S.FACT_COLUMNS)
+
+    def differ() -> int:
+        with psycopg.connect(store_url, autocommit=True) as con:
+            return con.execute(f"SELECT count(*) FROM ((SELECT {cols} FROM incidents EXCEPT ALL SELECT {cols} "
+                               f"FROM incident_facts) UNION ALL (SELECT {cols} FROM incident_facts EXCEPT ALL "
+                               f"SELECT {cols} FROM incidents)) x").fetchone()[0]
+
+    filters = [Filters(), ALL, Filters(categories=("education", "health")), Filters(categories=("unclassified",)),
+               Filters(date_from=dt.date(2022, 3, 5), admin1=("Kyiv City", "Dnipropetrovsk")),
+               Filters(sources=("bellingcat",), min_confidence=0.5), Filters(bbox=(30.0, 46.0, 36.0, 51.0))]
+
+    def page():
+        out = []
+        for f in filters:
+            out.append((s.count(f), s.summary(f), s.timeseries(f, freq="week", by="group").to_dict("list"),
+                        s.counts_by(f, "admin1").to_dict("list"), s.counts_by(f, "category").to_dict("list"),
+                        s.hex_counts(f, 5).to_dict("list")))
+        return out
+
+    def check():
+        assert differ() == 0
+        assert s._agg_src(Filters()) == "incident_facts v"
+        from_facts = page()
+        with monkeypatch.context() as m:
+            m.setattr(s, "_agg_src", lambda f: "incidents v")
+            m.setattr(s, "_data_version", lambda: None)           # nothing kept: every answer from the table
+            assert page() == from_facts
+
+    s.write_incidents(sample(), "sample")
+    check()
+    changed = sample()
+    changed.loc[changed["incident_id"] == "b1", "fatalities"] = 6
+    s.write_incidents(changed, "sample")
+    s.write_incidents(frame([dict(incident_id="n1", categories=["education"], admin1="Sumy", lon=34.8, lat=50.9,
+                                  duplicate_of="a2")]), "more")
+    check()
+    s.set_override("b2", ["residential"], "olena", "flats")
+    s.update_classification(pd.DataFrame({"incident_id": ["c2"], "categories": [["education"]],
+                                          "category_confidence": [1.0], "category_evidence": ["school"]}))
+    check()
+    s.delete_dataset("more", user="admin", reason="test")
+    check()
+    s.close()
 
 
 @pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
