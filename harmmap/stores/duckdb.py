@@ -221,7 +221,7 @@ class DuckdbStore(S.SqlStore):
             v = self.schema_version()
         except duckdb.Error as exc:
             raise StoreError(f"{self.url} cannot be read: {exc}") from None
-        if v < S.LATEST_VERSION:
+        if v < S.READABLE_VERSION["duckdb"]:
             raise StoreError(f"{self.url} has schema version {v}; open it read-write once to upgrade it")
 
     def _migrate(self, target: int | None = None) -> None:

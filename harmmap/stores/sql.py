@@ -273,6 +273,8 @@ def patch_overrides_sql(d: Dialect, only: str | None = None) -> str:
 #: step (never edit a released one) to ``_migrations`` for both engines and bump nothing else.
 MIGRATIONS = {"duckdb": _migrations(False), "postgis": _migrations(True)}
 LATEST_VERSION = max(v for v, _, _ in MIGRATIONS["duckdb"])
+#: The oldest version a store can be read at without upgrading it (DuckDB's migration 4 changes nothing)
+READABLE_VERSION = {engine: max(v for v, _, steps in m if steps) for engine, m in MIGRATIONS.items()}
 SCHEMA_VERSION_DDL = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP)"
 
 

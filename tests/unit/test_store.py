@@ -388,6 +388,26 @@ def test_duckdb_connection_is_shared_and_thread_safe(tmp_path):
     again.close()
 
 
+def test_duckdb_store_of_an_earlier_version_opens_read_only_when_nothing_is_missing(tmp_path):
+    """DuckDB's migration 4 is empty (the narrow copy is PostgreSQL's): a version-3 file opens read-only as it
+    is; a version-2 file, which lacks the masks, says to open it read-write once."""
+    path = str(tmp_path / "v3.duckdb")
+    s = open_store(path)
+    s.write_incidents(sample(), "sample")
+    s.close()
+    con = duckdb.connect(path)
+    con.execute("DELETE FROM schema_version WHERE version >= 4")
+    con.close()
+    ro = open_store(path, read_only=True)
+    assert ro.count(ALL) == 7 and ro.schema_version() == 3
+    ro.close()
+    con = duckdb.connect(path)
+    con.execute("DELETE FROM schema_version WHERE version >= 3")
+    con.close()
+    with pytest.raises(StoreError, match="schema version 2; open it read-write once"):
+        open_store(path, read_only=True)
+
+
 def _apply_v1(execute) -> None:
     execute(S.SCHEMA_VERSION_DDL)
     for version, _d, steps in S.MIGRATIONS[engine_of(execute)]:
