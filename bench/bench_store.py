@@ -4,6 +4,7 @@ against the same work in pandas on a frame loaded in memory (the baseline, measu
     python bench/bench_store.py --n 100000 --engine both
     python bench/bench_store.py --n 10000000 --keep /tmp/bench_10m.duckdb     # chunks of 1M rows
     python bench/bench_store.py --db /tmp/bench_10m.duckdb                    # the page again, no ingest
+    python bench/bench_store.py --db URL --baseline no --floor                # and what the engine cannot go below
 
 A "page" is what a filter change costs the dashboard: count, timeseries (week, by group),
 counts_by admin1, hex_counts at resolution 5 and summary. PostgreSQL is $HARMMAP_TEST_POSTGRES_URL,
@@ -162,6 +163,46 @@ BASELINE_COLUMNS = ["incident_id", "source", "date", "lon", "lat", "admin1", "lo
                     "categories", "fatalities", "duplicate_of", "h3_r5"]
 
 
+def floor(store, engine: str, n: int) -> dict:
+    """What the engine cannot go below on this machine, on the relation the page's aggregates read
+    (PostgreSQL: the narrow copy ``incident_facts``; DuckDB: ``incidents``): a bare count of the rows, a count
+    under the default filter (duplicates left out), and one grouped count by oblast and by hexagon (resolution 5)
+    without any of the page's other aggregates. A page groups the rows three ways (oblast, week x categories,
+    hexagon), so a page that reads the rows costs at least about three of the grouped counts.
+
+    Then the size of an exact pre-aggregated table that could answer the page's usual filters (dates, oblasts,
+    sources, categories, duplicates) instead of the rows: one row per (week, oblast, source, categories,
+    duplicate or not), and the same per hexagon for the map. Such a table helps only if it is much smaller than
+    the rows it stands for."""
+    src = store._agg_src(Filters())
+    week = store.dialect.trunc("week", "v.date")
+    queries = {
+        "count(*)": f"SELECT count(*) AS n FROM {src}",
+        "count(*) of non-duplicates": f"SELECT count(*) AS n FROM {src} WHERE v.duplicate_of IS NULL",
+        "count(*) by oblast": f"SELECT v.admin1, count(*) AS n FROM {src} WHERE v.duplicate_of IS NULL GROUP BY 1",
+        "count(*) by hexagon": f"SELECT v.h3_r5, count(*) AS n FROM {src} WHERE v.duplicate_of IS NULL GROUP BY 1",
+    }
+    out = {}
+    for name, sql in queries.items():
+        first, again, _ = timed(lambda sql=sql: store._fetch(sql, []))
+        out[name] = (first, again)
+    keys = f"{week}, v.admin1, v.source, v.eff_mask, v.duplicate_of IS NULL"
+    sizes = {label: int(store._fetch(f"SELECT count(*) AS n FROM (SELECT 1 AS x FROM {src} GROUP BY {k}) g",
+                                     [])["n"].iloc[0])
+             for label, k in (("week", keys), ("week x hexagon", f"{keys}, v.h3_r5"))}
+    ob, hx = out["count(*) by oblast"][1], out["count(*) by hexagon"][1]
+    three = ob + hx + min(ob, hx)       # the third grouping (week x categories) costs at least the cheaper one
+    print(f"[{engine}] floor on {n:,} rows ({src.split()[0]}; first call / median of the next three): "
+          + "; ".join(f"{k} {a:.3f} / {b:.3f} s" for k, (a, b) in out.items())
+          + f". Three grouped counts, as a page needs, take at least {three:.2f} s before any of its "
+          f"other aggregates", flush=True)
+    print(f"[{engine}] an exact pre-aggregated table for the usual filters would hold "
+          + "; ".join(f"per {k}: {v:,} rows ({v / max(n, 1):.0%} of the rows)" for k, v in sizes.items()), flush=True)
+    return {"floor_count": out["count(*)"][1], "floor_grouped_oblast": out["count(*) by oblast"][1],
+            "floor_grouped_hex": out["count(*) by hexagon"][1], "rollup_week_rows": sizes["week"],
+            "rollup_hex_rows": sizes["week x hexagon"]}
+
+
 def ingest(store, n: int, chunk: int) -> tuple[float, float]:
     """Write ``n`` synthetic rows in chunks; (seconds spent in the store, seconds generating)."""
     spent = gen = 0.0
@@ -180,7 +221,7 @@ def ingest(store, n: int, chunk: int) -> tuple[float, float]:
 
 
 def run_engine(engine: str, n: int, url: str, groups: dict[str, str], chunk: int, baseline: str,
-               existing: bool = False) -> dict:
+               existing: bool = False, floor_too: bool = False) -> dict:
     store = open_store(url)
     if existing:           # --db: time the page on a store that is already filled
         n = store.count(Filters(include_duplicates=True))
@@ -213,6 +254,8 @@ def run_engine(engine: str, n: int, url: str, groups: dict[str, str], chunk: int
           f"({', '.join(f'{x:.3f}' for x in first)}); same filter again: median {statistics.median(again_t):.3f} s; "
           f"CPU of this process per first page: median {statistics.median(cpu):.3f} s; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; peak RSS so far {rss_mb():,.0f} MB", flush=True)
+    if floor_too:
+        out.update(floor(store, engine, n))
     if baseline == "no" or (baseline == "auto" and n > 2_000_000):
         print(f"[{engine}] baseline (the table in pandas) not run at {n:,} rows (--baseline yes to force); "
               f"see the 1M run for its memory per million rows", flush=True)
@@ -248,20 +291,24 @@ def main(argv: list[str] | None = None) -> int:
                    "throwaway schema dropped at the end); time it again with --db URL?options=-csearch_path%%3DNAME")
     p.add_argument("--db", default=None, help="skip the ingest: time the page (and the baseline) on this "
                    "existing store (a DuckDB file made with --keep, or a postgresql:// URL)")
+    p.add_argument("--floor", action="store_true", help="also time what the engine cannot go below here (a bare "
+                   "count, one grouped count) and the size of an exact pre-aggregated table (see floor())")
     args = p.parse_args(argv)
     tax = load_taxonomy()
     groups = {c: cat.group for c, cat in tax.categories.items()}
     results = []
     if args.db:
         engine = "postgis" if args.db.startswith("postgres") else "duckdb"
-        results.append(run_engine(engine, 0, args.db, groups, args.chunk, args.baseline, existing=True))
+        results.append(run_engine(engine, 0, args.db, groups, args.chunk, args.baseline, existing=True,
+                                  floor_too=args.floor))
         args.engine = "none"
     if args.engine in ("duckdb", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             path = args.keep or str(Path(tmp) / "bench.duckdb")
             if args.keep and Path(path).exists():
                 Path(path).unlink()
-            results.append(run_engine("duckdb", args.n, path, groups, args.chunk, args.baseline))
+            results.append(run_engine("duckdb", args.n, path, groups, args.chunk, args.baseline,
+                                      floor_too=args.floor))
     if args.engine in ("postgis", "both"):
         url = args.pg_url
         if not url:
@@ -279,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             con.execute(f"CREATE SCHEMA {schema_name}")
         sep = "&" if "?" in url else "?"
         results.append(run_engine("postgis", args.n, f"{url}{sep}options=-csearch_path%3D{schema_name},public",
-                                  groups, args.chunk, args.baseline))
+                                  groups, args.chunk, args.baseline, floor_too=args.floor))
         if not args.keep_schema:
             with psycopg.connect(url, autocommit=True) as con:
                 con.execute(f"DROP SCHEMA IF EXISTS {schema_name} CASCADE")
