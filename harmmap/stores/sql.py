@@ -219,7 +219,7 @@ class Dialect:
     def total(expr: str) -> str:
         """``sum(expr)`` of integers as a BIGINT. Both engines widen an integer sum (DuckDB to HUGEINT,
         PostgreSQL to numeric), which arrive as Python Decimal objects: converting those took as long as the
-        query itself (hexagons at 1M on DuckDB: 19 columns of 4,700 cells, 40 ms each way)."""
+        query itself (the hexagons at 1M on DuckDB: 4,700 cells x 19 columns, about 0.07 s for each)."""
         return f"CAST(sum({expr}) AS BIGINT)"
 
     def trunc(self, freq: str, col: str) -> str:
